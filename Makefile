@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# scx-kick-pseqs: the out-of-tree Rust module and its QEMU test rig.
+#
+#   make run     boot a lean kernel at 8192 possible CPUs and demo the module
+#   make check   KUnit suites in QEMU at 8192 / 4097 / 2 possible CPUs
+#   make         build the module (KDIR=/path/to/kernel/build for your own)
+#
+# Run 'make help' for every target.
+
+LLVM ?= -19
+# Debug kernel for make check and plain module builds; lean for make run.
+FLAVOUR ?= debug
+
+TOP := $(CURDIR)
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+# The kernel build tree: yours when KDIR is given, otherwise ours from the
+# cache (built on first use). Modules built against different trees go to
+# different output directories.
+kdir_of = $(if $(KDIR),$(KDIR),$(shell $(TOP)/scripts/kernel --print-dir --flavour $(1) || echo /nonexistent-kernel-build))
+modout_of = $(TOP)/build/$(if $(KDIR),custom,$(1))
+kbuild = $(MAKE) -C $(call kdir_of,$(1)) M=$(TOP) MO=$(call modout_of,$(1)) LLVM=$(LLVM)
+
+.PHONY: all module setup kernel run check rust-analyzer rustfmt rustfmtcheck clippy clean help
+
+all: module
+
+help:
+	@sed -n 's/^#\( \|$$\)//p' Makefile | sed -n '3,8p'
+	@echo "Targets:"
+	@echo "  setup          install the toolchain, QEMU and bindgen (idempotent)"
+	@echo "  kernel         build (or reuse) the $(FLAVOUR) test kernel"
+	@echo "  module         build scx_kick_pseqs.ko against KDIR or the $(FLAVOUR) kernel"
+	@echo "  run            the 8192-CPU demo on the lean kernel"
+	@echo "  check          KUnit suites in three QEMU scenarios; prints 'N passed, N failed'"
+	@echo "  rustfmtcheck   the kernel's rustfmt check on rust/"
+	@echo "  clippy         build with CLIPPY=1"
+	@echo "  rust-analyzer  write rust-project.json"
+	@echo "  clean          remove module build output and results/"
+	@echo "Variables: KDIR=<kernel build tree>  FLAVOUR=debug|lean  LLVM=$(LLVM)"
+
+setup:
+	@$(TOP)/scripts/setup
+
+kernel: setup
+	@$(TOP)/scripts/kernel --flavour $(FLAVOUR)
+
+module:
+	$(call kbuild,$(FLAVOUR))
+
+rust-analyzer:
+	$(call kbuild,$(FLAVOUR)) rust-analyzer
+	@[ ! -f $(call modout_of,$(FLAVOUR))/rust-project.json ] || cp $(call modout_of,$(FLAVOUR))/rust-project.json $(TOP)/
+
+rustfmt:
+	$(call kbuild,$(FLAVOUR)) rustfmt
+
+rustfmtcheck:
+	$(call kbuild,$(FLAVOUR)) rustfmtcheck
+
+clippy:
+	$(call kbuild,$(FLAVOUR)) CLIPPY=1 W=1
+
+run: setup
+	@$(TOP)/scripts/run
+
+check: setup
+	@$(TOP)/scripts/check
+
+clean:
+	rm -rf $(TOP)/build $(TOP)/results $(TOP)/rust-project.json
