@@ -6,11 +6,23 @@
 //! `8 * nr_cpu_ids` bytes per CPU, which cannot succeed above 4096 CPUs, with
 //! one node-local `kvzalloc()`ed array per CPU, allocated when a scheduler is
 //! enabled and freed through RCU when it is disabled. This module provides
-//! that allocator and proves it with KUnit at more than 4096 possible CPUs.
+//! that allocator, a kick path that reads it like SCX_KICK_WAIT does, a
+//! debugfs control interface, and KUnit suites that run when it is loaded.
 
-use kernel::prelude::*;
+use kernel::{debugfs::Scope, prelude::*};
 
+mod control;
 mod cpus;
+mod csd;
+mod flex_array;
+mod irq_work;
+mod kick;
+mod percpu;
+mod pseqs;
+mod rcu_ptr;
+mod shim;
+#[cfg(CONFIG_KUNIT)]
+mod tests;
 
 module! {
     type: ScxKickPseqs,
@@ -20,35 +32,42 @@ module! {
     license: "GPL",
 }
 
-struct ScxKickPseqs;
+/// Fields drop in declaration order: the debugfs files go first (their
+/// removal waits for writes in flight), so nothing can enable again once the
+/// allocator shuts down.
+struct ScxKickPseqs {
+    _debugfs: Pin<KBox<Scope<()>>>,
+    _shutdown: Shutdown,
+}
+
+/// Frees every array and waits for their RCU frees and the kick irq_works,
+/// so that no callback into this module runs after it is unloaded.
+struct Shutdown;
+
+impl Drop for Shutdown {
+    fn drop(&mut self) {
+        pseqs::shutdown();
+        kick::quiesce();
+        pr_info!("unloaded\n");
+    }
+}
 
 impl kernel::Module for ScxKickPseqs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: Called once, at load, before anything else uses them.
+        unsafe {
+            pseqs::init();
+            kick::init();
+        }
+        let debugfs = control::create()?;
         pr_info!(
             "loaded: nr_cpu_ids={} possible={}\n",
             kernel::cpu::nr_cpu_ids(),
             cpus::possible_mask().weight()
         );
-        Ok(ScxKickPseqs)
-    }
-}
-
-#[kunit_tests(scx_kick_pseqs_cpus)]
-mod tests {
-    use super::cpus;
-    use kernel::cpu::nr_cpu_ids;
-
-    /// `nr_cpu_ids` is one past the highest possible CPU, and the walk visits
-    /// exactly the CPUs of the possible mask.
-    #[test]
-    fn possible_walk_matches_nr_cpu_ids() {
-        let mut count = 0u32;
-        let mut last = None;
-        for cpu in cpus::possible() {
-            count += 1;
-            last = Some(cpu.as_u32());
-        }
-        assert_eq!(last.map(|id| id + 1), Some(nr_cpu_ids()));
-        assert_eq!(count, cpus::possible_mask().weight());
+        Ok(ScxKickPseqs {
+            _debugfs: debugfs,
+            _shutdown: Shutdown,
+        })
     }
 }

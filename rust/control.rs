@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The control interface: `/sys/kernel/debug/scx_kick_pseqs/`.
+//!
+//! | file      | access | format                                               |
+//! |-----------|--------|------------------------------------------------------|
+//! | `enable`  | write  | `1`: allocate the arrays (`EBUSY` if not disabled)   |
+//! | `disable` | write  | `1`: free them through RCU (`EINVAL` if not enabled) |
+//! | `state`   | read   | `disabled`, `enabling`, `enabled` or `disabling`     |
+//! | `stats`   | read   | `key: value` lines, see [`write_stats`]              |
+//! | `kick`    | write  | `<cpu>` or `<cpu> wait`: kick a CPU from this one    |
+//!
+//! A trailing newline is accepted. Anything else, including empty or longer
+//! than [`MAX_INPUT`] bytes, fails with `EINVAL` and changes nothing.
+
+use crate::{cpus, kick, pseqs};
+use core::fmt;
+use kernel::{cpu::CpuId, debugfs::Scope, prelude::*, uaccess::UserSliceReader};
+
+/// The longest write accepted by any control file.
+pub(crate) const MAX_INPUT: usize = 32;
+
+/// Creates the debugfs directory; removed when the result is dropped.
+pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
+    KBox::pin_init(
+        Scope::dir((), c"scx_kick_pseqs", |data, dir| {
+            dir.write_only_callback_file(c"enable", data, &|_, r| {
+                parse_trigger(read_input(r, &mut [0; MAX_INPUT])?)?;
+                pseqs::enable()
+            });
+            dir.write_only_callback_file(c"disable", data, &|_, r| {
+                parse_trigger(read_input(r, &mut [0; MAX_INPUT])?)?;
+                pseqs::disable()
+            });
+            dir.write_only_callback_file(c"kick", data, &|_, r| {
+                let (cpu, wait) = parse_kick(read_input(r, &mut [0; MAX_INPUT])?)?;
+                kick::kick(cpu, wait)
+            });
+            dir.read_callback_file(c"state", data, &|_, f| {
+                writeln!(f, "{}", pseqs::state().name())
+            });
+            dir.read_callback_file(c"stats", data, &|_, f| write_stats(f));
+        }),
+        GFP_KERNEL,
+    )
+}
+
+/// Writes the stats:
+///
+/// ```text
+/// arrays: <arrays published>
+/// bytes: <bytes requested for them>
+/// rcu_frees_pending: <arrays waiting for their RCU free>
+/// nr_cpu_ids: <entries per array>
+/// node<N>_bytes: <bytes on node N>     (one line per node holding arrays)
+/// ```
+fn write_stats(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let stats = pseqs::stats().map_err(|_| fmt::Error)?;
+    writeln!(f, "arrays: {}", stats.arrays)?;
+    writeln!(f, "bytes: {}", stats.bytes)?;
+    writeln!(f, "rcu_frees_pending: {}", stats.frees_pending)?;
+    writeln!(f, "nr_cpu_ids: {}", kernel::cpu::nr_cpu_ids())?;
+    for (node, bytes) in stats.node_bytes.iter() {
+        writeln!(f, "node{node}_bytes: {bytes}")?;
+    }
+    Ok(())
+}
+
+/// Reads a whole write of at most `buf.len()` bytes.
+fn read_input<'b>(reader: &mut UserSliceReader, buf: &'b mut [u8]) -> Result<&'b [u8]> {
+    let len = reader.len();
+    if len == 0 || len > buf.len() {
+        return Err(EINVAL);
+    }
+    reader.read_slice(&mut buf[..len])?;
+    Ok(&buf[..len])
+}
+
+fn strip_newline(input: &[u8]) -> &[u8] {
+    input.strip_suffix(b"\n").unwrap_or(input)
+}
+
+/// Accepts `1`, for `enable` and `disable`.
+pub(crate) fn parse_trigger(input: &[u8]) -> Result {
+    match strip_newline(input) {
+        b"1" => Ok(()),
+        _ => Err(EINVAL),
+    }
+}
+
+/// Parses `<cpu>` or `<cpu> wait`, where `<cpu>` is a possible CPU in decimal.
+pub(crate) fn parse_kick(input: &[u8]) -> Result<(CpuId, bool)> {
+    let input = strip_newline(input);
+    let (number, wait) = match input.iter().position(|&b| b == b' ') {
+        None => (input, false),
+        Some(i) if &input[i + 1..] == b"wait" => (&input[..i], true),
+        Some(_) => return Err(EINVAL),
+    };
+    let cpu = CpuId::from_u32(parse_u32(number)?).ok_or(EINVAL)?;
+    if !cpus::possible_mask().test(cpu) {
+        return Err(EINVAL);
+    }
+    Ok((cpu, wait))
+}
+
+/// Parses a decimal `u32`: digits only, no sign, no overflow.
+fn parse_u32(digits: &[u8]) -> Result<u32> {
+    if digits.is_empty() {
+        return Err(EINVAL);
+    }
+    digits.iter().try_fold(0u32, |acc, &d| {
+        if !d.is_ascii_digit() {
+            return Err(EINVAL);
+        }
+        acc.checked_mul(10)
+            .and_then(|acc| acc.checked_add(u32::from(d - b'0')))
+            .ok_or(EINVAL)
+    })
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The lazy `scx_kick_pseqs` allocator.
+//!
+//! For SCX_KICK_WAIT each CPU has a pointer to an array of `nr_cpu_ids` pick
+//! sequence numbers. The arrays are O(nr_cpu_ids^2) in all and one of them
+//! exceeds the per-CPU allocator's 32 KiB limit above 4096 CPUs, so they are
+//! allocated with kvzalloc_node() on enable, on each CPU's node, and freed
+//! through RCU on disable. The kick irq_work reads them under RCU and copes
+//! with a NULL pointer.
+
+use crate::{
+    cpus,
+    flex_array::SeqArrayBox,
+    kick,
+    percpu::{define_per_cpu, CpuPinned},
+    rcu_ptr::{self, RcuPtr, UpdateSide},
+};
+use kernel::{
+    cpu::CpuId,
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        global_lock, rcu, GlobalGuard,
+    },
+};
+
+define_per_cpu! {
+    /// `scx_kick_pseqs`: this CPU's array, NULL while disabled.
+    static KICK_PSEQS: RcuPtr = RcuPtr::null();
+}
+
+global_lock! {
+    // SAFETY: `init()` initializes it when the module loads, before any use.
+    unsafe(uninit) static ENABLE_MUTEX: Mutex<()> = ();
+}
+
+/// The lifecycle, as sched_ext's `enum scx_enable_state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    Disabled,
+    Enabling,
+    Enabled,
+    Disabling,
+}
+
+impl State {
+    /// The name shown in debugfs.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            State::Disabled => "disabled",
+            State::Enabling => "enabling",
+            State::Enabled => "enabled",
+            State::Disabling => "disabling",
+        }
+    }
+
+    fn from_raw(raw: i32) -> Self {
+        match raw {
+            1 => State::Enabling,
+            2 => State::Enabled,
+            3 => State::Disabling,
+            _ => State::Disabled,
+        }
+    }
+}
+
+/// Written under `ENABLE_MUTEX`, read locklessly by the kick path and debugfs.
+static STATE: Atomic<i32> = Atomic::new(State::Disabled as i32);
+
+/// Like `WARN_ON_ONCE()`: warns the first time `cond` holds at this site.
+macro_rules! warn_on_once {
+    ($cond:expr) => {{
+        static WARNED: Atomic<bool> = Atomic::new(false);
+        let cond: bool = $cond;
+        if cond && !WARNED.xchg(true, Relaxed) {
+            kernel::warn_on!(true);
+        }
+        cond
+    }};
+}
+
+/// Initializes the allocator.
+///
+/// # Safety
+///
+/// Called once, when the module loads, before any other function here.
+pub(crate) unsafe fn init() {
+    // SAFETY: Called once, before first use, as the caller guarantees.
+    unsafe { ENABLE_MUTEX.init() };
+}
+
+/// The current state.
+pub(crate) fn state() -> State {
+    State::from_raw(STATE.load(Relaxed))
+}
+
+fn set_state(state: State, _lock: &GlobalGuard<ENABLE_MUTEX>) {
+    STATE.store(state as i32, Relaxed);
+}
+
+/// `per_cpu_ptr(&scx_kick_pseqs, cpu)`.
+pub(crate) fn slot(cpu: CpuId) -> &'static RcuPtr {
+    KICK_PSEQS.get(cpu)
+}
+
+/// `this_cpu_ptr(&scx_kick_pseqs)`.
+pub(crate) fn this_cpu_slot<'a>(pin: &'a impl CpuPinned) -> &'a RcuPtr {
+    KICK_PSEQS.this_cpu(pin)
+}
+
+/// Allocates every possible CPU's array and moves to [`State::Enabled`].
+///
+/// Fails with `EBUSY` when not disabled, before allocating anything: checking
+/// after allocating overwrote the live arrays and then freed them on the
+/// `EBUSY` path (fixed upstream by 05e63305c85c8). Fails with `ENOMEM`, with
+/// nothing left allocated, when any array cannot be allocated.
+pub(crate) fn enable() -> Result {
+    let lock = ENABLE_MUTEX.lock();
+    if state() != State::Disabled {
+        return Err(EBUSY);
+    }
+    set_state(State::Enabling, &lock);
+    // SAFETY: Every update of the `KICK_PSEQS` pointers happens under `ENABLE_MUTEX`.
+    let update = unsafe { UpdateSide::new(&lock) };
+    if let Err(e) = alloc_all(&update) {
+        free_all(&update);
+        set_state(State::Disabled, &lock);
+        return Err(e);
+    }
+    set_state(State::Enabled, &lock);
+    Ok(())
+}
+
+fn alloc_all(update: &UpdateSide<'_>) -> Result {
+    let len = kernel::cpu::nr_cpu_ids() as usize;
+    for (index, cpu) in cpus::possible().enumerate() {
+        let slot = slot(cpu);
+        warn_on_once!(slot.is_set());
+        if fault::should_fail(index) {
+            return Err(ENOMEM);
+        }
+        let array = SeqArrayBox::new_zeroed(len, GFP_KERNEL, cpus::node_of(cpu)).map_err(|_| ENOMEM)?;
+        // A slot that was already set (warned above) is retired, not leaked.
+        drop(slot.replace(Some(array), update));
+    }
+    Ok(())
+}
+
+fn free_all(update: &UpdateSide<'_>) {
+    for cpu in cpus::possible() {
+        // Dropping the retired array queues its free with call_rcu().
+        drop(slot(cpu).replace(None, update));
+    }
+}
+
+/// Frees every array through RCU and moves back to [`State::Disabled`].
+///
+/// Fails with `EINVAL` when not enabled.
+pub(crate) fn disable() -> Result {
+    let lock = ENABLE_MUTEX.lock();
+    if state() != State::Enabled {
+        return Err(EINVAL);
+    }
+    set_state(State::Disabling, &lock);
+    // New kicks stop at the state check; wait for those already queued so
+    // that none runs into a NULL slot.
+    kick::sync_all();
+    // SAFETY: Every update of the `KICK_PSEQS` pointers happens under `ENABLE_MUTEX`.
+    let update = unsafe { UpdateSide::new(&lock) };
+    free_all(&update);
+    set_state(State::Disabled, &lock);
+    Ok(())
+}
+
+/// Disables if enabled and waits until every array is freed; for module exit.
+pub(crate) fn shutdown() {
+    // Only fails when already disabled, which is what we want.
+    let _ = disable();
+    rcu_ptr::barrier();
+}
+
+/// Memory held by the allocator.
+pub(crate) struct Stats {
+    /// Arrays published in the per-CPU slots.
+    pub(crate) arrays: u64,
+    /// Bytes requested for them.
+    pub(crate) bytes: u64,
+    /// Arrays unpublished but still waiting for their RCU free.
+    pub(crate) frees_pending: u64,
+    /// Bytes per NUMA node, `(node, bytes)`, in the order first seen.
+    pub(crate) node_bytes: KVec<(i32, u64)>,
+}
+
+/// Walks every possible CPU's slot and sums what is allocated.
+pub(crate) fn stats() -> Result<Stats> {
+    // Sized before entering the read-side section, where we cannot sleep.
+    let mut node_bytes = KVec::with_capacity(cpus::nr_node_ids(), GFP_KERNEL)?;
+    let mut stats = Stats {
+        arrays: 0,
+        bytes: 0,
+        frees_pending: rcu_ptr::frees_pending(),
+        node_bytes: KVec::new(),
+    };
+    let guard = rcu::read_lock();
+    for cpu in cpus::possible() {
+        let Some(array) = slot(cpu).dereference(&guard) else {
+            continue;
+        };
+        let size = array.size() as u64;
+        stats.arrays += 1;
+        stats.bytes += size;
+        let node = array.node();
+        match node_bytes.iter_mut().find(|(n, _)| *n == node) {
+            Some((_, bytes)) => *bytes += size,
+            None => {
+                // At most nr_node_ids distinct nodes: this never needs to grow.
+                let _ = node_bytes.push_within_capacity((node, size));
+            }
+        }
+    }
+    drop(guard);
+    stats.node_bytes = node_bytes;
+    Ok(stats)
+}
+
+/// Allocation failure injection for the KUnit suite; compiled only with KUnit.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) mod fault {
+    use kernel::sync::atomic::{Atomic, Relaxed};
+
+    /// The index of the possible CPU whose allocation fails, or -1.
+    static FAIL_AT: Atomic<i64> = Atomic::new(-1);
+
+    /// Makes the allocation for the `index`-th possible CPU fail until dropped.
+    pub(crate) struct FailAt(());
+
+    impl FailAt {
+        pub(crate) fn new(index: usize) -> Self {
+            FAIL_AT.store(index as i64, Relaxed);
+            FailAt(())
+        }
+    }
+
+    impl Drop for FailAt {
+        fn drop(&mut self) {
+            FAIL_AT.store(-1, Relaxed);
+        }
+    }
+
+    pub(super) fn should_fail(index: usize) -> bool {
+        FAIL_AT.load(Relaxed) == index as i64
+    }
+}
+
+#[cfg(not(CONFIG_KUNIT))]
+mod fault {
+    pub(super) fn should_fail(_index: usize) -> bool {
+        false
+    }
+}
