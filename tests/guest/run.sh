@@ -1,0 +1,44 @@
+# Guest side of 'make run': load the module, enable, show what was
+# allocated, kick with and without wait, disable, unload. Lines starting with
+# "report:" make up the report that scripts/run prints.
+D=/sys/kernel/debug/scx_kick_pseqs
+report() { echo "report: $*"; }
+memfree_kb() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
+show_stats() { sed 's/^/report:     /' "$D/stats"; }
+try_kick() {
+	if echo "$1" >"$D/kick" 2>/tmp/err; then
+		report "  kick '$1': ok"
+	else
+		report "  kick '$1': refused ($(sed 's/.*: //' /tmp/err))"
+	fi
+}
+
+insmod /scx_kick_pseqs.ko
+report "possible CPUs $(cat /sys/devices/system/cpu/possible), online $(cat /sys/devices/system/cpu/online)"
+report "loaded; state: $(cat "$D/state")"
+before=$(memfree_kb)
+echo 1 >"$D/enable"
+after=$(memfree_kb)
+report "enabled; state: $(cat "$D/state")"
+show_stats
+report "  MemFree fell by $(((before - after) / 1024)) MiB"
+if echo 1 >"$D/enable" 2>/dev/null; then
+	report "  second enable: accepted (unexpected)"
+	exit 1
+fi
+report "  second enable: refused (EBUSY), arrays untouched"
+try_kick 1
+try_kick "1 wait"
+try_kick "0 wait"
+last=$(($(cat /sys/devices/system/cpu/possible | sed 's/.*-//') + 0))
+try_kick "$last wait"
+echo 1 >"$D/disable"
+report "disabled; state: $(cat "$D/state")"
+show_stats
+sleep 1
+report "  one second later (RCU frees done):"
+show_stats
+report "  MemFree back to $(((before - $(memfree_kb)) / 1024)) MiB below the start"
+rmmod scx_kick_pseqs
+[ ! -e "$D" ] && ! grep -q '^scx_kick_pseqs ' /proc/modules
+report "unloaded; debugfs directory removed"
