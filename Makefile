@@ -53,11 +53,16 @@ rust-analyzer:
 	$(call kbuild,$(FLAVOUR)) rust-analyzer
 	@[ ! -f $(call modout_of,$(FLAVOUR))/rust-project.json ] || cp $(call modout_of,$(FLAVOUR))/rust-project.json $(TOP)/
 
+# The kernel's rustfmt targets only cover its own tree: run the same rustfmt,
+# with the kernel's configuration, on our crate root (it follows the mods).
+ksrc_of = $(firstword $(wildcard $(call kdir_of,$(1))/source) $(call kdir_of,$(1)))
+rustfmt_run = rustfmt --config-path $(call ksrc_of,$(FLAVOUR))/.rustfmt.toml $(1) $(TOP)/rust/scx_kick_pseqs_main.rs
+
 rustfmt:
-	$(call kbuild,$(FLAVOUR)) rustfmt
+	$(call rustfmt_run,)
 
 rustfmtcheck:
-	$(call kbuild,$(FLAVOUR)) rustfmtcheck
+	$(call rustfmt_run,--check)
 
 clippy:
 	$(call kbuild,$(FLAVOUR)) CLIPPY=1 W=1

@@ -24,22 +24,22 @@ pub(crate) const MAX_INPUT: usize = 32;
 pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
     KBox::pin_init(
         Scope::dir((), c"scx_kick_pseqs", |data, dir| {
-            dir.write_only_callback_file(c"enable", data, &|_, r| {
+            dir.write_only_callback_file(c"enable", data, &|(), r| {
                 parse_trigger(read_input(r, &mut [0; MAX_INPUT])?)?;
                 pseqs::enable()
             });
-            dir.write_only_callback_file(c"disable", data, &|_, r| {
+            dir.write_only_callback_file(c"disable", data, &|(), r| {
                 parse_trigger(read_input(r, &mut [0; MAX_INPUT])?)?;
                 pseqs::disable()
             });
-            dir.write_only_callback_file(c"kick", data, &|_, r| {
+            dir.write_only_callback_file(c"kick", data, &|(), r| {
                 let (cpu, wait) = parse_kick(read_input(r, &mut [0; MAX_INPUT])?)?;
                 kick::kick(cpu, wait)
             });
-            dir.read_callback_file(c"state", data, &|_, f| {
+            dir.read_callback_file(c"state", data, &|(), f| {
                 writeln!(f, "{}", pseqs::state().name())
             });
-            dir.read_callback_file(c"stats", data, &|_, f| write_stats(f));
+            dir.read_callback_file(c"stats", data, &|(), f| write_stats(f));
         }),
         GFP_KERNEL,
     )

@@ -116,6 +116,11 @@ pub(crate) fn pick_seq(cpu: CpuId) -> u64 {
 }
 
 /// `kick_cpus_irq_workfn()`: runs on the kicking CPU.
+///
+/// # Safety
+///
+/// Called only by the irq_work core, as the hard irq_work callback set in
+/// [`init`].
 unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
     // SAFETY: A hard irq_work callback runs with interrupts disabled.
     let irq = unsafe { IrqContext::assume() };
@@ -148,6 +153,10 @@ unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
 }
 
 /// Runs on a kicked CPU: the "reschedule" that advances its pick sequence.
+///
+/// # Safety
+///
+/// Called only by the cross-CPU call core, as the csd function set in [`init`].
 unsafe extern "C" fn resched_fn(_info: *mut core::ffi::c_void) {
     // SAFETY: A csd function runs in hard interrupt context.
     let irq = unsafe { IrqContext::assume() };

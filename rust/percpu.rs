@@ -60,7 +60,7 @@ impl<T: Sync> PerCpu<T> {
         let index = cpu.as_u32() as usize;
         // SAFETY: `CpuId` is below `nr_cpu_ids <= NR_CPUS`, the length of
         // `__per_cpu_offset`, which is written only during early boot.
-        let offset = unsafe { bindings::__per_cpu_offset[index] } as usize;
+        let offset = unsafe { bindings::__per_cpu_offset[index] };
         let ptr = (self.0.get() as usize).wrapping_add(offset) as *const T;
         // SAFETY: By the type invariant `self` is a per-CPU base address, so
         // base + the offset of a possible CPU is that CPU's copy, initialized

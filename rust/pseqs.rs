@@ -140,7 +140,8 @@ fn alloc_all(update: &UpdateSide<'_>) -> Result {
         if fault::should_fail(index) {
             return Err(ENOMEM);
         }
-        let array = SeqArrayBox::new_zeroed(len, GFP_KERNEL, cpus::node_of(cpu)).map_err(|_| ENOMEM)?;
+        let array =
+            SeqArrayBox::new_zeroed(len, GFP_KERNEL, cpus::node_of(cpu)).map_err(|_| ENOMEM)?;
         // A slot that was already set (warned above) is retired, not leaked.
         drop(slot.replace(Some(array), update));
     }

@@ -78,7 +78,11 @@ impl RcuPtr {
 
     /// `rcu_replace_pointer()`: publishes `new` (with release ordering, as
     /// `rcu_assign_pointer()`) and returns what was there, retired.
-    pub(crate) fn replace(&self, new: Option<SeqArrayBox>, _update: &UpdateSide<'_>) -> Option<Retired> {
+    pub(crate) fn replace(
+        &self,
+        new: Option<SeqArrayBox>,
+        _update: &UpdateSide<'_>,
+    ) -> Option<Retired> {
         let new = new.map_or(ptr::null_mut(), SeqArrayBox::into_raw);
         let old = self.0.xchg(new, Release);
         // SAFETY: `old` came from `SeqArrayBox::into_raw` (type invariant) and,
@@ -121,6 +125,10 @@ impl Drop for Retired {
 }
 
 /// The `call_rcu()` callback: frees the array that embeds `head`.
+///
+/// # Safety
+///
+/// Called only by RCU, for a head that [`Retired`]'s drop queued.
 unsafe extern "C" fn free_rcu(head: *mut bindings::callback_head) {
     // SAFETY: `head` is the RCU head of an array whose ownership `Retired`
     // handed to this callback, and a grace period has passed, so no reader

@@ -22,7 +22,10 @@ extern "C" {
     /// `kunit_mark_skipped()` on the current KUnit test, if any.
     pub(crate) fn scxk_kunit_skip(reason: *const kernel::ffi::c_char);
     /// `INIT_CSD(csd, func, NULL)`; `csd` is a `call_single_data_t *`.
-    pub(crate) fn scxk_init_csd(csd: *mut core::ffi::c_void, func: unsafe extern "C" fn(*mut core::ffi::c_void));
+    pub(crate) fn scxk_init_csd(
+        csd: *mut core::ffi::c_void,
+        func: unsafe extern "C" fn(*mut core::ffi::c_void),
+    );
     /// Whether the `call_single_data_t` at `csd` is still queued.
     pub(crate) fn scxk_csd_busy(csd: *const core::ffi::c_void) -> bool;
     /// `*work = IRQ_WORK_INIT_HARD(func)`; `work` is a `struct irq_work *`,

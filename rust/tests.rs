@@ -215,7 +215,12 @@ mod allocator {
         let size = 8 * n();
         // SAFETY: Plain allocation call; the result is freed below if non-NULL.
         let p = unsafe {
-            bindings::pcpu_alloc_noprof(size, 8, false, bindings::GFP_KERNEL | bindings::__GFP_NOWARN)
+            bindings::pcpu_alloc_noprof(
+                size,
+                8,
+                false,
+                bindings::GFP_KERNEL | bindings::__GFP_NOWARN,
+            )
         };
         let failed = p.is_null();
         if !failed {
@@ -273,7 +278,10 @@ mod allocator {
         rcu_ptr::barrier();
         let done = pseqs::stats()?;
         assert_eq!(enabled.arrays, n_possible());
-        assert_eq!(enabled.bytes, n_possible() * struct_size(n()).ok_or(EOVERFLOW)? as u64);
+        assert_eq!(
+            enabled.bytes,
+            n_possible() * struct_size(n()).ok_or(EOVERFLOW)? as u64
+        );
         assert!(nulled);
         assert_eq!(disabled.arrays, 0);
         assert_eq!(disabled.bytes, 0);
@@ -532,7 +540,8 @@ mod kicks {
             }
             disabler?;
             let start = Instant::<Monotonic>::now();
-            while pseqs::state() != State::Disabled && start.elapsed() < Delta::from_millis(10_000) {
+            while pseqs::state() != State::Disabled && start.elapsed() < Delta::from_millis(10_000)
+            {
                 cpu_relax();
             }
             reset();
@@ -551,7 +560,19 @@ mod control_parsing {
     fn trigger_accepts_only_one() {
         assert_eq!(control::parse_trigger(b"1"), Ok(()));
         assert_eq!(control::parse_trigger(b"1\n"), Ok(()));
-        for bad in [&b""[..], b"\n", b"0", b"2", b"11", b"1\n\n", b" 1", b"1 ", b"y", b"-1", b"\x001"] {
+        for bad in [
+            &b""[..],
+            b"\n",
+            b"0",
+            b"2",
+            b"11",
+            b"1\n\n",
+            b" 1",
+            b"1 ",
+            b"y",
+            b"-1",
+            b"\x001",
+        ] {
             assert_eq!(control::parse_trigger(bad), Err(EINVAL));
         }
     }
