@@ -51,6 +51,8 @@ pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
 /// arrays: <arrays published>
 /// bytes: <bytes requested for them>
 /// rcu_frees_pending: <arrays waiting for their RCU free>
+/// enables: <successful enables since the module was loaded>
+/// null_slot_reads: <kick irq_works that found their slot NULL>
 /// nr_cpu_ids: <entries per array>
 /// node<N>_bytes: <bytes on node N>     (one line per node holding arrays)
 /// ```
@@ -59,6 +61,8 @@ fn write_stats(f: &mut fmt::Formatter<'_>) -> fmt::Result {
     writeln!(f, "arrays: {}", stats.arrays)?;
     writeln!(f, "bytes: {}", stats.bytes)?;
     writeln!(f, "rcu_frees_pending: {}", stats.frees_pending)?;
+    writeln!(f, "enables: {}", stats.enables)?;
+    writeln!(f, "null_slot_reads: {}", kick::null_reads())?;
     writeln!(f, "nr_cpu_ids: {}", kernel::cpu::nr_cpu_ids())?;
     for (node, bytes) in stats.node_bytes.iter() {
         writeln!(f, "node{node}_bytes: {bytes}")?;

@@ -26,11 +26,24 @@ use kernel::{
     prelude::*,
     processor::cpu_relax,
     sync::{
-        atomic::{Acquire, Atomic, Relaxed, Release},
-        global_lock, rcu,
+        atomic::{Acquire, Atomic, Full, Relaxed, Release},
+        barrier::smp_mb,
+        rcu,
     },
     time::{Delta, Instant, Monotonic},
 };
+
+/// Kicks between their state check and their queueing.
+static QUEUING: Atomic<u64> = Atomic::new(0);
+
+/// Kick irq_works that found a NULL slot.
+static NULL_READS: Atomic<u64> = Atomic::new(0);
+
+/// The number of times the kick irq_work found this CPU's slot NULL; kicks
+/// never should (see [`kick`]), only the KUnit suite's direct reader calls.
+pub(crate) fn null_reads() -> u64 {
+    NULL_READS.load(Relaxed)
+}
 
 /// How long a kick with wait waits for the target before `ETIMEDOUT`.
 const WAIT_TIMEOUT_MS: i64 = 1000;
@@ -55,6 +68,8 @@ struct KickCpu {
     wait: Atomic<bool>,
     /// What the kick irq_work did, one of `OUTCOME_*`.
     outcome: Atomic<i32>,
+    /// Set while a task owns this CPU's kick fields above.
+    busy: Atomic<bool>,
 }
 
 define_per_cpu! {
@@ -65,12 +80,33 @@ define_per_cpu! {
         target: Atomic::new(0),
         wait: Atomic::new(false),
         outcome: Atomic::new(OUTCOME_PENDING),
+        busy: Atomic::new(false),
     };
 }
 
-global_lock! {
-    // SAFETY: `init()` initializes it when the module loads, before any use.
-    unsafe(uninit) static KICK_MUTEX: Mutex<()> = ();
+/// Ownership of the current CPU's kick fields, released on drop.
+///
+/// Kicks from different CPUs run concurrently (a ring of CPUs kicking each
+/// other with wait is a case to survive); two on one CPU would share its
+/// single set of kick fields, so the second one gets `EBUSY`.
+struct KickSlot {
+    pin: MigrateGuard,
+}
+
+impl KickSlot {
+    fn claim() -> Result<Self> {
+        let pin = MigrateGuard::new();
+        if KICK.get(pin.cpu()).busy.xchg(true, Acquire) {
+            return Err(EBUSY);
+        }
+        Ok(Self { pin })
+    }
+}
+
+impl Drop for KickSlot {
+    fn drop(&mut self) {
+        KICK.get(self.pin.cpu()).busy.store(false, Release);
+    }
 }
 
 /// Initializes every possible CPU's irq_works.
@@ -79,8 +115,6 @@ global_lock! {
 ///
 /// Called once, when the module loads, before any other function here.
 pub(crate) unsafe fn init() {
-    // SAFETY: Called once, before first use, as the caller guarantees.
-    unsafe { KICK_MUTEX.init() };
     for cpu in cpus::possible() {
         let k = KICK.get(cpu);
         // SAFETY: Nothing can queue these works before `init()` returns; the
@@ -91,11 +125,97 @@ pub(crate) unsafe fn init() {
             k.resched.init(resched_fn);
         }
     }
+    // SAFETY: Called once, from here.
+    #[cfg(CONFIG_KUNIT)]
+    unsafe {
+        hold::init()
+    };
 }
 
-/// Waits until no kick irq_work is queued or running and no reschedule call
-/// is queued on any CPU.
+/// A kick work held pending on another CPU, for the KUnit suite.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) mod hold {
+    use super::*;
+
+    /// The call that holds a CPU in hard interrupt context.
+    static HOLD: Csd = Csd::uninit();
+    /// Set by the held CPU once its kick work is pending.
+    static HELD: Atomic<bool> = Atomic::new(false);
+    /// Set to end the hold early.
+    static RELEASE: Atomic<bool> = Atomic::new(false);
+    /// The longest a CPU is held.
+    const HOLD_MS: i64 = 300;
+
+    /// # Safety
+    ///
+    /// Called once, from [`super::init`].
+    pub(super) unsafe fn init() {
+        // SAFETY: Not queued yet; `hold_fn` is hard-irq safe and the module
+        // exit waits for the csd (`super::quiesce`).
+        unsafe { HOLD.init(hold_fn) };
+    }
+
+    /// Waits until the hold call is idle.
+    pub(super) fn wait_idle() {
+        HOLD.wait_idle();
+    }
+
+    /// Runs on the held CPU, in hard interrupt context: queues its kick work
+    /// (which cannot run before this returns) and spins until released or
+    /// `HOLD_MS` have passed.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the cross-CPU call core, as the csd function of `HOLD`.
+    unsafe extern "C" fn hold_fn(_info: *mut core::ffi::c_void) {
+        // SAFETY: A csd function runs in hard interrupt context.
+        let irq = unsafe { IrqContext::assume() };
+        let me = KICK.this_cpu(&irq);
+        me.target.store(irq.cpu().as_u32(), Relaxed);
+        me.wait.store(false, Relaxed);
+        me.kick_work.queue();
+        HELD.store(true, Release);
+        let start = Instant::<Monotonic>::now();
+        while !RELEASE.load(Acquire) && start.elapsed() < Delta::from_millis(HOLD_MS) {
+            cpu_relax();
+        }
+    }
+
+    /// Holds `cpu` in hard interrupt context with its kick work pending;
+    /// returns once the work is pending, or `ETIMEDOUT`.
+    pub(crate) fn start(cpu: CpuId) -> Result {
+        HELD.store(false, Relaxed);
+        RELEASE.store(false, Relaxed);
+        if !HOLD.queue_on(cpu) {
+            return Err(EBUSY);
+        }
+        let start = Instant::<Monotonic>::now();
+        while !HELD.load(Acquire) {
+            if start.elapsed() > Delta::from_millis(HOLD_MS) {
+                return Err(ETIMEDOUT);
+            }
+            cpu_relax();
+        }
+        Ok(())
+    }
+
+    /// Ends the hold and waits until the held kick work has run.
+    pub(crate) fn release(cpu: CpuId) {
+        RELEASE.store(true, Release);
+        HOLD.wait_idle();
+        KICK.get(cpu).kick_work.sync();
+    }
+}
+
+/// Waits until every kick that saw the enabled state has been queued, and
+/// then until no kick irq_work is queued or running and no reschedule call is
+/// queued on any CPU. Called after the state left [`State::Enabled`].
 pub(crate) fn sync_all() {
+    // Pairs with the fully ordered announcement in `kick()`.
+    smp_mb(Full);
+    while QUEUING.load(Acquire) != 0 {
+        cpu_relax();
+    }
     for cpu in cpus::possible() {
         let k = KICK.get(cpu);
         k.kick_work.sync();
@@ -107,6 +227,8 @@ pub(crate) fn sync_all() {
 /// finishing, so that none runs in this module after it is unloaded.
 pub(crate) fn quiesce() {
     sync_all();
+    #[cfg(CONFIG_KUNIT)]
+    hold::wait_idle();
     rcu::synchronize_rcu();
 }
 
@@ -128,6 +250,7 @@ unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
     let guard = rcu::read_lock();
     let Some(pseqs) = pseqs::this_cpu_slot(&irq).dereference(&guard) else {
         kernel::pr_warn_once!("kick irq_work ran with a NULL scx_kick_pseqs slot\n");
+        NULL_READS.fetch_add(1, Relaxed);
         me.outcome.store(OUTCOME_NO_ARRAY, Release);
         return;
     };
@@ -167,37 +290,53 @@ unsafe extern "C" fn resched_fn(_info: *mut core::ffi::c_void) {
 /// target has advanced its pick sequence.
 ///
 /// Errors: `ENXIO` when not enabled (or disabled meanwhile), `ENODEV` when
-/// the target is offline, `ETIMEDOUT` when a wait did not finish in time.
+/// the target is offline, `EBUSY` when another kick from this CPU is under
+/// way, `ETIMEDOUT` when a wait did not finish in time.
 pub(crate) fn kick(target: CpuId, wait: bool) -> Result {
-    // One kick at a time: each CPU has a single pending-kick slot.
-    let _serial = KICK_MUTEX.lock();
-    if pseqs::state() != State::Enabled {
-        return Err(ENXIO);
-    }
     if !cpus::online(target) {
         return Err(ENODEV);
     }
-    let pin = MigrateGuard::new();
-    match run_kick_work(&pin, target, wait) {
+    let slot = KickSlot::claim()?;
+    let pin = &slot.pin;
+    // Announce the kick before checking the state; disable() changes the
+    // state before waiting for announced kicks to be queued and then syncs
+    // the kick works. Both sides are fully ordered, so a kick either sees the
+    // state change or is synced before the arrays go: it never meets a NULL
+    // slot.
+    QUEUING.fetch_add(1, Full);
+    let enabled = pseqs::state() == State::Enabled;
+    if enabled {
+        queue_kick_work(pin, target, wait);
+    }
+    QUEUING.fetch_sub(1, Release);
+    if !enabled {
+        return Err(ENXIO);
+    }
+    match finish_kick_work(pin) {
         OUTCOME_KICKED => {}
         OUTCOME_OFFLINE => return Err(ENODEV),
         _ => return Err(ENXIO),
     }
     if wait {
-        wait_for(&pin, target)
+        wait_for(pin, target)
     } else {
         Ok(())
     }
 }
 
-/// Runs the kick irq_work on the pinned CPU for `target` and returns its
-/// outcome. The caller holds `KICK_MUTEX`.
-fn run_kick_work(pin: &MigrateGuard, target: CpuId, wait: bool) -> i32 {
+/// Queues the kick irq_work on the pinned CPU for `target`. The caller owns
+/// the CPU's kick fields (`KickSlot`).
+fn queue_kick_work(pin: &MigrateGuard, target: CpuId, wait: bool) {
     let me = KICK.get(pin.cpu());
     me.target.store(target.as_u32(), Relaxed);
     me.wait.store(wait, Relaxed);
     me.outcome.store(OUTCOME_PENDING, Relaxed);
     me.kick_work.queue();
+}
+
+/// Waits for the kick irq_work queued by [`queue_kick_work`]; its outcome.
+fn finish_kick_work(pin: &MigrateGuard) -> i32 {
+    let me = KICK.get(pin.cpu());
     me.kick_work.sync();
     me.outcome.load(Acquire)
 }
@@ -206,10 +345,10 @@ fn run_kick_work(pin: &MigrateGuard, target: CpuId, wait: bool) -> i32 {
 /// without the state check that normally keeps it from a NULL slot; returns
 /// whether it found an array. For the KUnit suite.
 #[cfg(CONFIG_KUNIT)]
-pub(crate) fn run_reader_here() -> bool {
-    let _serial = KICK_MUTEX.lock();
-    let pin = MigrateGuard::new();
-    run_kick_work(&pin, pin.cpu(), false) == OUTCOME_KICKED
+pub(crate) fn run_reader_here() -> Result<bool> {
+    let slot = KickSlot::claim()?;
+    queue_kick_work(&slot.pin, slot.pin.cpu(), false);
+    Ok(finish_kick_work(&slot.pin) == OUTCOME_KICKED)
 }
 
 /// The SCX_KICK_WAIT wait, in task context with interrupts enabled.

@@ -68,6 +68,10 @@ impl State {
 /// Written under `ENABLE_MUTEX`, read locklessly by the kick path and debugfs.
 static STATE: Atomic<i32> = Atomic::new(State::Disabled as i32);
 
+/// Successful enables so far: numbers the enabled periods. Written under
+/// `ENABLE_MUTEX` before the state becomes enabled.
+static ENABLES: Atomic<u64> = Atomic::new(0);
+
 /// Like `WARN_ON_ONCE()`: warns the first time `cond` holds at this site.
 macro_rules! warn_on_once {
     ($cond:expr) => {{
@@ -99,6 +103,12 @@ fn set_state(state: State, _lock: &GlobalGuard<ENABLE_MUTEX>) {
     STATE.store(state as i32, Relaxed);
 }
 
+/// The number of successful enables so far; it stays the same for as long as
+/// one enabled period lasts.
+pub(crate) fn enables() -> u64 {
+    ENABLES.load(Relaxed)
+}
+
 /// `per_cpu_ptr(&scx_kick_pseqs, cpu)`.
 pub(crate) fn slot(cpu: CpuId) -> &'static RcuPtr {
     KICK_PSEQS.get(cpu)
@@ -128,6 +138,7 @@ pub(crate) fn enable() -> Result {
         set_state(State::Disabled, &lock);
         return Err(e);
     }
+    ENABLES.fetch_add(1, Relaxed);
     set_state(State::Enabled, &lock);
     Ok(())
 }
@@ -164,8 +175,7 @@ pub(crate) fn disable() -> Result {
         return Err(EINVAL);
     }
     set_state(State::Disabling, &lock);
-    // New kicks stop at the state check; wait for those already queued so
-    // that none runs into a NULL slot.
+    // Kicks that saw the enabled state finish with the arrays before they go.
     kick::sync_all();
     // SAFETY: Every update of the `KICK_PSEQS` pointers happens under `ENABLE_MUTEX`.
     let update = unsafe { UpdateSide::new(&lock) };
@@ -189,6 +199,8 @@ pub(crate) struct Stats {
     pub(crate) bytes: u64,
     /// Arrays unpublished but still waiting for their RCU free.
     pub(crate) frees_pending: u64,
+    /// Successful enables since the module was loaded.
+    pub(crate) enables: u64,
     /// Bytes per NUMA node, `(node, bytes)`, in the order first seen.
     pub(crate) node_bytes: KVec<(i32, u64)>,
 }
@@ -201,6 +213,7 @@ pub(crate) fn stats() -> Result<Stats> {
         arrays: 0,
         bytes: 0,
         frees_pending: rcu_ptr::frees_pending(),
+        enables: enables(),
         node_bytes: KVec::new(),
     };
     let guard = rcu::read_lock();

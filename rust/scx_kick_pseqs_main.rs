@@ -17,10 +17,14 @@ mod csd;
 mod flex_array;
 mod irq_work;
 mod kick;
+#[cfg(CONFIG_KUNIT)]
+mod kthreads;
 mod percpu;
 mod pseqs;
 mod rcu_ptr;
 mod shim;
+#[cfg(CONFIG_KUNIT)]
+mod stress;
 #[cfg(CONFIG_KUNIT)]
 mod tests;
 
@@ -30,6 +34,24 @@ module! {
     authors: ["scx-kick-pseqs developers"],
     description: "sched_ext's lazy scx_kick_pseqs allocator",
     license: "GPL",
+    params: {
+        stress_attempts: u32 {
+            default: 10000,
+            description: "KUnit stress suite: enable attempts raced by 8 threads",
+        },
+        stress_cycles: u32 {
+            default: 1000,
+            description: "KUnit stress suite: enable/disable cycles while kicks fire",
+        },
+        stress_random_faults: u32 {
+            default: 64,
+            description: "KUnit stress suite: allocation failures injected at random CPUs",
+        },
+        stress_ring_ms: u32 {
+            default: 3000,
+            description: "KUnit stress suite: how long a ring of CPUs kicks with wait",
+        },
+    },
 }
 
 /// Fields drop in declaration order: the debugfs files go first (their
