@@ -22,7 +22,7 @@ kdir_of = $(if $(KDIR),$(KDIR),$(shell $(TOP)/scripts/kernel --print-dir --flavo
 modout_of = $(TOP)/build/$(if $(KDIR),custom,$(1))
 kbuild = $(MAKE) -C $(call kdir_of,$(1)) M=$(TOP) MO=$(call modout_of,$(1)) LLVM=$(LLVM)
 
-.PHONY: all module setup kernel run check rust-analyzer rustfmt rustfmtcheck clippy clean help
+.PHONY: all module setup kernel run check mutants rust-analyzer rustfmt rustfmtcheck clippy clean help
 
 all: module
 
@@ -34,6 +34,7 @@ help:
 	@echo "  module         build scx_kick_pseqs.ko against KDIR or the $(FLAVOUR) kernel"
 	@echo "  run            the 8192-CPU demo on the lean kernel"
 	@echo "  check          KUnit suites in three QEMU scenarios; prints 'N passed, N failed'"
+	@echo "  mutants        run the suites against each historical bug; prints 'killed K of 7'"
 	@echo "  rustfmtcheck   the kernel's rustfmt check on rust/"
 	@echo "  clippy         build with CLIPPY=1"
 	@echo "  rust-analyzer  write rust-project.json"
@@ -72,6 +73,9 @@ run: setup
 
 check: setup
 	@$(TOP)/scripts/check
+
+mutants: setup
+	@$(TOP)/scripts/mutants
 
 clean:
 	rm -rf $(TOP)/build $(TOP)/results $(TOP)/rust-project.json

@@ -248,6 +248,10 @@ unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
     let irq = unsafe { IrqContext::assume() };
     let me = KICK.this_cpu(&irq);
     let guard = rcu::read_lock();
+    #[cfg(scx_mutant = "c")]
+    // SAFETY: None: mutant (c) drops the NULL check on purpose.
+    let pseqs = unsafe { pseqs::this_cpu_slot(&irq).dereference_unchecked(&guard) };
+    #[cfg(not(scx_mutant = "c"))]
     let Some(pseqs) = pseqs::this_cpu_slot(&irq).dereference(&guard) else {
         kernel::pr_warn_once!("kick irq_work ran with a NULL scx_kick_pseqs slot\n");
         NULL_READS.fetch_add(1, Relaxed);
@@ -271,6 +275,13 @@ unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
         me.pick_seq.fetch_add(1, Release);
     } else {
         KICK.get(cpu).resched.queue_on(cpu);
+    }
+    // Mutant (g), before 415cb193bb97: wait for the target in hardirq.
+    #[cfg(scx_mutant = "g")]
+    if me.wait.load(Relaxed) {
+        while pick_seq(cpu) == pseqs.get(target as usize).unwrap_or(0) {
+            cpu_relax();
+        }
     }
     me.outcome.store(OUTCOME_KICKED, Release);
 }

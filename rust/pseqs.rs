@@ -127,12 +127,22 @@ pub(crate) fn this_cpu_slot<'a>(pin: &'a impl CpuPinned) -> &'a RcuPtr {
 /// nothing left allocated, when any array cannot be allocated.
 pub(crate) fn enable() -> Result {
     let lock = ENABLE_MUTEX.lock();
+    // SAFETY: Every update of the `KICK_PSEQS` pointers happens under `ENABLE_MUTEX`.
+    let update = unsafe { UpdateSide::new(&lock) };
+    // Mutant (b), before 05e63305c85c8: allocate first, free on EBUSY.
+    #[cfg(scx_mutant = "b")]
+    if let Err(e) = alloc_all(&update).and_then(|()| match state() {
+        State::Disabled => Ok(()),
+        _ => Err(EBUSY),
+    }) {
+        free_all(&update);
+        return Err(e);
+    }
     if state() != State::Disabled {
         return Err(EBUSY);
     }
     set_state(State::Enabling, &lock);
-    // SAFETY: Every update of the `KICK_PSEQS` pointers happens under `ENABLE_MUTEX`.
-    let update = unsafe { UpdateSide::new(&lock) };
+    #[cfg(not(scx_mutant = "b"))]
     if let Err(e) = alloc_all(&update) {
         free_all(&update);
         set_state(State::Disabled, &lock);
@@ -176,6 +186,8 @@ pub(crate) fn disable() -> Result {
     }
     set_state(State::Disabling, &lock);
     // Kicks that saw the enabled state finish with the arrays before they go.
+    // Mutant (e) frees without this.
+    #[cfg(not(scx_mutant = "e"))]
     kick::sync_all();
     // SAFETY: Every update of the `KICK_PSEQS` pointers happens under `ENABLE_MUTEX`.
     let update = unsafe { UpdateSide::new(&lock) };
@@ -188,7 +200,11 @@ pub(crate) fn disable() -> Result {
 pub(crate) fn shutdown() {
     // Only fails when already disabled, which is what we want.
     let _ = disable();
+    // Mutant (f) unloads with RCU callbacks into this module still queued.
+    #[cfg(not(scx_mutant = "f"))]
     rcu_ptr::barrier();
+    // Nothing may be left behind for a callback to free after unload.
+    kernel::warn_on!(rcu_ptr::frees_pending() != 0);
 }
 
 /// Memory held by the allocator.

@@ -70,6 +70,17 @@ impl RcuPtr {
         unsafe { p.as_ref() }
     }
 
+    /// Mutant (c): `rcu_dereference()` without the NULL check.
+    ///
+    /// # Safety
+    ///
+    /// None can be given: the mutant dereferences NULL on purpose.
+    #[cfg(scx_mutant = "c")]
+    pub(crate) unsafe fn dereference_unchecked<'g>(&self, _guard: &'g rcu::Guard) -> &'g SeqArray {
+        // SAFETY: None, see above.
+        unsafe { &*self.0.load(Acquire) }
+    }
+
     /// `rcu_access_pointer() != NULL`: whether an array is published, without
     /// dereferencing it.
     pub(crate) fn is_set(&self) -> bool {
@@ -115,6 +126,13 @@ impl core::ops::Deref for Retired {
 
 impl Drop for Retired {
     fn drop(&mut self) {
+        // Mutant (d): free at once, while readers may still hold the array.
+        #[cfg(scx_mutant = "d")]
+        {
+            // SAFETY: None: this mutant frees under the readers on purpose.
+            drop(unsafe { ManuallyDrop::take(&mut self.0) });
+            return;
+        }
         // SAFETY: `self.0` is not used again: `self` is being dropped.
         let raw = unsafe { ManuallyDrop::take(&mut self.0) }.into_raw();
         FREES_PENDING.fetch_add(1, Relaxed);

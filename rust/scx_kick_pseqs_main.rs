@@ -9,6 +9,9 @@
 //! that allocator, a kick path that reads it like SCX_KICK_WAIT does, a
 //! debugfs control interface, and KUnit suites that run when it is loaded.
 
+// A mutant build (see Kbuild) leaves code unused or unreachable on purpose.
+#![cfg_attr(scx_mutant, allow(unused, unreachable_code))]
+
 use kernel::{debugfs::Scope, prelude::*};
 
 mod control;
@@ -54,6 +57,24 @@ module! {
     },
 }
 
+/// Mutant (a), the design the seed replaced: one `__alloc_percpu()` of
+/// `8 * nr_cpu_ids` bytes at init, which fails above 4096 CPUs.
+#[cfg(scx_mutant = "a")]
+fn mutant_a_boot_time_table() -> Result {
+    let size = 8 * kernel::cpu::nr_cpu_ids() as usize;
+    // SAFETY: Plain allocation call; freed right away when it succeeds.
+    let table = unsafe {
+        kernel::bindings::pcpu_alloc_noprof(size, 8, false, kernel::bindings::GFP_KERNEL)
+    };
+    if table.is_null() {
+        pr_err!("mutant a: __alloc_percpu({size}) failed\n");
+        return Err(ENOMEM);
+    }
+    // SAFETY: `table` came from the per-CPU allocator just above.
+    unsafe { kernel::bindings::free_percpu(table) };
+    Ok(())
+}
+
 /// Fields drop in declaration order: the debugfs files go first (their
 /// removal waits for writes in flight), so nothing can enable again once the
 /// allocator shuts down.
@@ -81,6 +102,8 @@ impl kernel::Module for ScxKickPseqs {
             pseqs::init();
             kick::init();
         }
+        #[cfg(scx_mutant = "a")]
+        mutant_a_boot_time_table()?;
         let debugfs = control::create()?;
         pr_info!(
             "loaded: nr_cpu_ids={} possible={}\n",

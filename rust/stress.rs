@@ -63,7 +63,8 @@ fn reset_counters() {
 /// with ENXIO, and none may meet a NULL slot (`kick::null_reads()`).
 fn kick_somewhere(index: usize, wait: bool) {
     let online = online_cpus().count();
-    let Some(target) = nth_online(index % online) else {
+    // Checked: a remainder by zero would panic, a path objtool cannot follow.
+    let Some(target) = index.checked_rem(online).and_then(nth_online) else {
         return;
     };
     match kick::kick(target, wait) {
@@ -131,7 +132,7 @@ fn cycle_thread() {
 /// Kicks the next CPU of the ring with wait, for `stress_ring_ms`.
 fn ring_thread(index: usize) {
     let ring = online_cpus().count();
-    let Some(next) = nth_online((index + 1) % ring) else {
+    let Some(next) = (index + 1).checked_rem(ring).and_then(nth_online) else {
         return;
     };
     let start = Instant::<Monotonic>::now();
@@ -149,7 +150,7 @@ fn ring_thread(index: usize) {
 }
 
 #[kunit_tests(scx_kick_pseqs_stress)]
-mod stress {
+mod cases {
     use super::*;
 
     /// An injected failure at the first, second, middle, last and
@@ -167,9 +168,8 @@ mod stress {
             let fail = FailAt::new(index);
             let result = pseqs::enable();
             drop(fail);
-            let clean = result == Err(ENOMEM)
-                && all_slots_null()
-                && pseqs::state() == State::Disabled;
+            let clean =
+                result == Err(ENOMEM) && all_slots_null() && pseqs::state() == State::Disabled;
             if !clean {
                 failures += 1;
             }
@@ -199,7 +199,10 @@ mod stress {
         assert_eq!(ERRORS.load(Relaxed), 0);
         assert!(wins >= 1);
         assert_eq!(wins, pseqs::enables() - enables_before);
-        assert_eq!(wins + BUSY.load(Relaxed), u64::from(stress_attempts.value()));
+        assert_eq!(
+            wins + BUSY.load(Relaxed),
+            u64::from(stress_attempts.value())
+        );
         assert_eq!(DISABLES.load(Relaxed), wins);
         assert_eq!(kick::null_reads(), nulls);
         assert!(all_slots_null());
@@ -224,7 +227,7 @@ mod stress {
                     kick_thread(i);
                 }
             },
-            |i| nth_online(i),
+            nth_online,
         )?;
         rcu_ptr::barrier();
         assert_eq!(ERRORS.load(Relaxed), 0);
@@ -248,7 +251,7 @@ mod stress {
             return Ok(());
         }
         pseqs::enable()?;
-        let result = kthreads::run(ring, ring_thread, |i| nth_online(i));
+        let result = kthreads::run(ring, ring_thread, nth_online);
         reset();
         result?;
         assert_eq!(ERRORS.load(Relaxed), 0);
