@@ -22,7 +22,7 @@ kdir_of = $(if $(KDIR),$(KDIR),$(shell $(TOP)/scripts/kernel --print-dir --flavo
 modout_of = $(TOP)/build/$(if $(KDIR),custom,$(1))
 kbuild = $(MAKE) -C $(call kdir_of,$(1)) M=$(TOP) MO=$(call modout_of,$(1)) LLVM=$(LLVM)
 
-.PHONY: all module setup kernel run check mutants rust-analyzer rustfmt rustfmtcheck clippy clean help
+.PHONY: all module setup kernel run check mutants bench rust-analyzer rustfmt rustfmtcheck clippy clean help
 
 all: module
 
@@ -35,6 +35,7 @@ help:
 	@echo "  run            the 8192-CPU demo on the lean kernel"
 	@echo "  check          KUnit suites in three QEMU scenarios; prints 'N passed, N failed'"
 	@echo "  mutants        run the suites against each historical bug; prints 'killed K of 7'"
+	@echo "  bench          Rust vs a C twin of upstream at 64/4097/5000/8192 CPUs"
 	@echo "  rustfmtcheck   the kernel's rustfmt check on rust/"
 	@echo "  clippy         build with CLIPPY=1"
 	@echo "  rust-analyzer  write rust-project.json"
@@ -76,6 +77,9 @@ check: setup
 
 mutants: setup
 	@$(TOP)/scripts/mutants
+
+bench: setup
+	@$(TOP)/scripts/bench
 
 clean:
 	rm -rf $(TOP)/build $(TOP)/results $(TOP)/rust-project.json

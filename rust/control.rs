@@ -13,7 +13,7 @@
 //! A trailing newline is accepted. Anything else, including empty or longer
 //! than [`MAX_INPUT`] bytes, fails with `EINVAL` and changes nothing.
 
-use crate::{cpus, kick, pseqs};
+use crate::{cpus, kick, pseqs, rcu_ptr};
 use core::fmt;
 use kernel::{cpu::CpuId, debugfs::Scope, prelude::*, uaccess::UserSliceReader};
 
@@ -53,6 +53,7 @@ pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
 /// rcu_frees_pending: <arrays waiting for their RCU free>
 /// enables: <successful enables since the module was loaded>
 /// null_slot_reads: <kick irq_works that found their slot NULL>
+/// rcu_callbacks: <call_rcu() frees queued since the module was loaded>
 /// nr_cpu_ids: <entries per array>
 /// node<N>_bytes: <bytes on node N>     (one line per node holding arrays)
 /// ```
@@ -63,6 +64,7 @@ fn write_stats(f: &mut fmt::Formatter<'_>) -> fmt::Result {
     writeln!(f, "rcu_frees_pending: {}", stats.frees_pending)?;
     writeln!(f, "enables: {}", stats.enables)?;
     writeln!(f, "null_slot_reads: {}", kick::null_reads())?;
+    writeln!(f, "rcu_callbacks: {}", rcu_ptr::frees_queued())?;
     writeln!(f, "nr_cpu_ids: {}", kernel::cpu::nr_cpu_ids())?;
     for (node, bytes) in stats.node_bytes.iter() {
         writeln!(f, "node{node}_bytes: {bytes}")?;

@@ -21,6 +21,14 @@ use kernel::{
 /// Frees queued with `call_rcu()` whose callback has not run yet.
 static FREES_PENDING: Atomic<u64> = Atomic::new(0);
 
+/// Frees queued with `call_rcu()` since the module was loaded.
+static FREES_QUEUED: Atomic<u64> = Atomic::new(0);
+
+/// Returns the number of `call_rcu()` frees queued since the module loaded.
+pub(crate) fn frees_queued() -> u64 {
+    FREES_QUEUED.load(Relaxed)
+}
+
 /// Returns the number of RCU frees queued but not yet run.
 pub(crate) fn frees_pending() -> u64 {
     FREES_PENDING.load(Relaxed)
@@ -136,6 +144,7 @@ impl Drop for Retired {
         // SAFETY: `self.0` is not used again: `self` is being dropped.
         let raw = unsafe { ManuallyDrop::take(&mut self.0) }.into_raw();
         FREES_PENDING.fetch_add(1, Relaxed);
+        FREES_QUEUED.fetch_add(1, Relaxed);
         // SAFETY: `raw` is an array that is no longer published, whose
         // ownership passes to the callback; its RCU head is queued only here.
         unsafe { bindings::call_rcu((*raw).rcu_head(), Some(free_rcu)) };

@@ -11,6 +11,7 @@ use crate::{
     module_parameters::{stress_attempts, stress_cycles, stress_random_faults, stress_ring_ms},
     pseqs::{self, fault::FailAt, State},
     rcu_ptr,
+    tests::{all_slots_null, reset, skip},
 };
 use kernel::{
     bindings,
@@ -19,15 +20,6 @@ use kernel::{
     sync::atomic::{Atomic, Relaxed},
     time::{Delta, Instant, Monotonic},
 };
-
-fn reset() {
-    let _ = pseqs::disable();
-    rcu_ptr::barrier();
-}
-
-fn all_slots_null() -> bool {
-    cpus::possible().all(|cpu| !pseqs::slot(cpu).is_set())
-}
 
 fn online_cpus() -> impl Iterator<Item = CpuId> {
     cpus::possible().filter(|&cpu| cpus::online(cpu))
@@ -246,8 +238,7 @@ mod cases {
         reset_counters();
         let ring = online_cpus().count();
         if ring < 3 {
-            // SAFETY: The string is a valid C string for the call.
-            unsafe { crate::shim::scxk_kunit_skip(c"fewer than 3 CPUs online".as_char_ptr()) };
+            skip(c"fewer than 3 CPUs online");
             return Ok(());
         }
         pseqs::enable()?;

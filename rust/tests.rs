@@ -32,7 +32,7 @@ use kernel::{
 /// fail above 4096 CPUs (PCPU_MIN_UNIT_SIZE).
 const PERCPU_LIMIT: usize = 32 * 1024;
 
-fn skip(reason: &CStr) {
+pub(crate) fn skip(reason: &CStr) {
     // SAFETY: `reason` is a valid NUL-terminated string for the call.
     unsafe { shim::scxk_kunit_skip(reason.as_char_ptr()) };
 }
@@ -51,12 +51,12 @@ fn n_possible() -> u64 {
 }
 
 /// Back to the disabled state with every RCU free done.
-fn reset() {
+pub(crate) fn reset() {
     let _ = pseqs::disable();
     rcu_ptr::barrier();
 }
 
-fn all_slots_null() -> bool {
+pub(crate) fn all_slots_null() -> bool {
     cpus::possible().all(|cpu| !pseqs::slot(cpu).is_set())
 }
 
