@@ -13,7 +13,7 @@
 //! A trailing newline is accepted. Anything else, including empty or longer
 //! than [`MAX_INPUT`] bytes, fails with `EINVAL` and changes nothing.
 
-use crate::{cpus, kick, pseqs, rcu_ptr};
+use crate::{allocator, cpus, kick, rcu_ptr};
 use core::fmt;
 use kernel::{cpu::CpuId, debugfs::Scope, prelude::*, uaccess::UserSliceReader};
 
@@ -26,18 +26,18 @@ pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
         Scope::dir((), c"scx_kick_pseqs", |data, dir| {
             dir.write_only_callback_file(c"enable", data, &|(), r| {
                 parse_trigger(read_input(r, &mut [0; MAX_INPUT])?)?;
-                pseqs::enable()
+                allocator::enable()
             });
             dir.write_only_callback_file(c"disable", data, &|(), r| {
                 parse_trigger(read_input(r, &mut [0; MAX_INPUT])?)?;
-                pseqs::disable()
+                allocator::disable()
             });
             dir.write_only_callback_file(c"kick", data, &|(), r| {
                 let (cpu, wait) = parse_kick(read_input(r, &mut [0; MAX_INPUT])?)?;
                 kick::kick(cpu, wait)
             });
             dir.read_callback_file(c"state", data, &|(), f| {
-                writeln!(f, "{}", pseqs::state().name())
+                writeln!(f, "{}", allocator::state().name())
             });
             dir.read_callback_file(c"stats", data, &|(), f| write_stats(f));
         }),
@@ -58,7 +58,7 @@ pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
 /// node<N>_bytes: <bytes on node N>     (one line per node holding arrays)
 /// ```
 fn write_stats(f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let stats = pseqs::stats().map_err(|_| fmt::Error)?;
+    let stats = allocator::stats().map_err(|_| fmt::Error)?;
     writeln!(f, "arrays: {}", stats.arrays)?;
     writeln!(f, "bytes: {}", stats.bytes)?;
     writeln!(f, "rcu_frees_pending: {}", stats.frees_pending)?;

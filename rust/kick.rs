@@ -14,11 +14,11 @@
 //! makes progress too.
 
 use crate::{
+    allocator::{self, State},
     cpus,
     csd::Csd,
     irq_work::IrqWork,
     percpu::{define_per_cpu, CpuPinned, IrqContext, MigrateGuard},
-    pseqs::{self, State},
 };
 use kernel::{
     bindings,
@@ -250,9 +250,9 @@ unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
     let guard = rcu::read_lock();
     #[cfg(scx_mutant = "c")]
     // SAFETY: None: mutant (c) drops the NULL check on purpose.
-    let pseqs = unsafe { pseqs::this_cpu_slot(&irq).dereference_unchecked(&guard) };
+    let pseqs = unsafe { allocator::this_cpu_slot(&irq).dereference_unchecked(&guard) };
     #[cfg(not(scx_mutant = "c"))]
-    let Some(pseqs) = pseqs::this_cpu_slot(&irq).dereference(&guard) else {
+    let Some(pseqs) = allocator::this_cpu_slot(&irq).dereference(&guard) else {
         kernel::pr_warn_once!("kick irq_work ran with a NULL scx_kick_pseqs slot\n");
         NULL_READS.fetch_add(1, Relaxed);
         me.outcome.store(OUTCOME_NO_ARRAY, Release);
@@ -315,7 +315,7 @@ pub(crate) fn kick(target: CpuId, wait: bool) -> Result {
     // state change or is synced before the arrays go: it never meets a NULL
     // slot.
     QUEUING.fetch_add(1, Full);
-    let enabled = pseqs::state() == State::Enabled;
+    let enabled = allocator::state() == State::Enabled;
     if enabled {
         queue_kick_work(pin, target, wait);
     }
@@ -369,7 +369,9 @@ fn wait_for(pin: &MigrateGuard, target: CpuId) -> Result {
     loop {
         {
             let guard = rcu::read_lock();
-            let pseqs = pseqs::slot(pin.cpu()).dereference(&guard).ok_or(ENXIO)?;
+            let pseqs = allocator::slot(pin.cpu())
+                .dereference(&guard)
+                .ok_or(ENXIO)?;
             let seen = pseqs.get(target.as_u32() as usize).ok_or(EINVAL)?;
             if pick_seq(target) != seen {
                 return Ok(());

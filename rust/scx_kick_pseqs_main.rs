@@ -14,6 +14,7 @@
 
 use kernel::{debugfs::Scope, prelude::*};
 
+mod allocator;
 mod control;
 mod cpus;
 mod csd;
@@ -23,7 +24,6 @@ mod kick;
 #[cfg(CONFIG_KUNIT)]
 mod kthreads;
 mod percpu;
-mod pseqs;
 mod rcu_ptr;
 mod shim;
 #[cfg(CONFIG_KUNIT)]
@@ -89,7 +89,7 @@ struct Shutdown;
 
 impl Drop for Shutdown {
     fn drop(&mut self) {
-        pseqs::shutdown();
+        allocator::shutdown();
         kick::quiesce();
         pr_info!("unloaded\n");
     }
@@ -99,7 +99,7 @@ impl kernel::Module for ScxKickPseqs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: Called once, at load, before anything else uses them.
         unsafe {
-            pseqs::init();
+            allocator::init();
             kick::init();
         }
         #[cfg(scx_mutant = "a")]

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Declarations of the C helpers in `shim.c`: macros and static inline
+//! Declarations of the C helpers in `helpers.c`: macros and static inline
 //! functions that bindgen cannot turn into callable functions.
 
 use kernel::bindings;

@@ -7,9 +7,9 @@
 //! long as its CPU count affords; the defaults are what the issue asks for.
 
 use crate::{
+    allocator::{self, fault::FailAt, State},
     cpus, kick, kthreads,
     module_parameters::{stress_attempts, stress_cycles, stress_random_faults, stress_ring_ms},
-    pseqs::{self, fault::FailAt, State},
     rcu_ptr,
     tests::{all_slots_null, reset, skip},
 };
@@ -79,7 +79,7 @@ fn race_thread(index: usize) {
         if attempt >= total {
             break;
         }
-        match pseqs::enable() {
+        match allocator::enable() {
             Ok(()) => {
                 WINS.fetch_add(1, Relaxed);
             }
@@ -91,7 +91,7 @@ fn race_thread(index: usize) {
             }
         }
         kick_somewhere(index, false);
-        if (attempt as usize + index) % 3 == 0 && pseqs::disable().is_ok() {
+        if (attempt as usize + index) % 3 == 0 && allocator::disable().is_ok() {
             DISABLES.fetch_add(1, Relaxed);
         }
     }
@@ -109,7 +109,7 @@ fn kick_thread(index: usize) {
 /// Enable/disable cycles while the kick threads run; the last thread.
 fn cycle_thread() {
     for _ in 0..stress_cycles.value() {
-        match pseqs::enable().and_then(|()| pseqs::disable()) {
+        match allocator::enable().and_then(|()| allocator::disable()) {
             Ok(()) => {
                 WINS.fetch_add(1, Relaxed);
             }
@@ -158,10 +158,10 @@ mod cases {
         for i in 0..fixed.len() + random {
             let index = fixed.get(i).copied().unwrap_or_else(|| random_below(count));
             let fail = FailAt::new(index);
-            let result = pseqs::enable();
+            let result = allocator::enable();
             drop(fail);
             let clean =
-                result == Err(ENOMEM) && all_slots_null() && pseqs::state() == State::Disabled;
+                result == Err(ENOMEM) && all_slots_null() && allocator::state() == State::Disabled;
             if !clean {
                 failures += 1;
             }
@@ -169,7 +169,7 @@ mod cases {
         rcu_ptr::barrier();
         assert_eq!(failures, 0);
         assert_eq!(rcu_ptr::frees_pending(), 0);
-        assert_eq!(pseqs::stats()?.arrays, 0);
+        assert_eq!(allocator::stats()?.arrays, 0);
         Ok(())
     }
 
@@ -180,17 +180,17 @@ mod cases {
     fn enable_races() -> Result {
         reset();
         reset_counters();
-        let enables_before = pseqs::enables();
+        let enables_before = allocator::enables();
         let nulls = kick::null_reads();
         kthreads::run(8, race_thread, |_| None)?;
-        if pseqs::disable().is_ok() {
+        if allocator::disable().is_ok() {
             DISABLES.fetch_add(1, Relaxed);
         }
         rcu_ptr::barrier();
         let wins = WINS.load(Relaxed);
         assert_eq!(ERRORS.load(Relaxed), 0);
         assert!(wins >= 1);
-        assert_eq!(wins, pseqs::enables() - enables_before);
+        assert_eq!(wins, allocator::enables() - enables_before);
         assert_eq!(
             wins + BUSY.load(Relaxed),
             u64::from(stress_attempts.value())
@@ -241,7 +241,7 @@ mod cases {
             skip(c"fewer than 3 CPUs online");
             return Ok(());
         }
-        pseqs::enable()?;
+        allocator::enable()?;
         let result = kthreads::run(ring, ring_thread, nth_online);
         reset();
         result?;

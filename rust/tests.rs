@@ -6,11 +6,11 @@
 //! returns to the disabled state with every RCU free done.
 
 use crate::{
+    allocator::{self, fault::FailAt, State},
     control, cpus,
     flex_array::{struct_size, SeqArrayBox},
     kick,
     percpu::{define_per_cpu, PreemptGuard},
-    pseqs::{self, fault::FailAt, State},
     rcu_ptr::{self, RcuPtr, UpdateSide},
     shim,
 };
@@ -52,12 +52,12 @@ fn n_possible() -> u64 {
 
 /// Back to the disabled state with every RCU free done.
 pub(crate) fn reset() {
-    let _ = pseqs::disable();
+    let _ = allocator::disable();
     rcu_ptr::barrier();
 }
 
 pub(crate) fn all_slots_null() -> bool {
-    cpus::possible().all(|cpu| !pseqs::slot(cpu).is_set())
+    cpus::possible().all(|cpu| !allocator::slot(cpu).is_set())
 }
 
 /// A possible CPU that is not online, if there is one.
@@ -108,7 +108,7 @@ define_per_cpu! {
 }
 
 #[kunit_tests(scx_kick_pseqs)]
-mod allocator {
+mod allocator_cases {
     use super::*;
 
     /// `nr_cpu_ids` is one past the highest possible CPU, and the walk visits
@@ -149,9 +149,9 @@ mod allocator {
     #[test]
     fn slots_null_before_enable() -> Result {
         reset();
-        assert_eq!(pseqs::state(), State::Disabled);
+        assert_eq!(allocator::state(), State::Disabled);
         assert!(all_slots_null());
-        let stats = pseqs::stats()?;
+        let stats = allocator::stats()?;
         assert_eq!(stats.arrays, 0);
         assert_eq!(stats.bytes, 0);
         assert_eq!(stats.frees_pending, 0);
@@ -163,12 +163,12 @@ mod allocator {
     #[test]
     fn enable_allocates_zeroed_node_local_arrays() -> Result {
         reset();
-        pseqs::enable()?;
-        assert_eq!(pseqs::state(), State::Enabled);
+        allocator::enable()?;
+        assert_eq!(allocator::state(), State::Enabled);
         let guard = rcu::read_lock();
         let mut ok = true;
         for cpu in cpus::possible() {
-            let Some(array) = pseqs::slot(cpu).dereference(&guard) else {
+            let Some(array) = allocator::slot(cpu).dereference(&guard) else {
                 ok = false;
                 break;
             };
@@ -193,10 +193,11 @@ mod allocator {
         reset();
         let expected = struct_size(n()).ok_or(EOVERFLOW)?;
         assert_eq!(expected, header_size() + 8 * n());
-        pseqs::enable()?;
+        allocator::enable()?;
         let guard = rcu::read_lock();
-        let sizes_ok = cpus::possible()
-            .all(|cpu| pseqs::slot(cpu).dereference(&guard).map(|a| a.size()) == Some(expected));
+        let sizes_ok = cpus::possible().all(|cpu| {
+            allocator::slot(cpu).dereference(&guard).map(|a| a.size()) == Some(expected)
+        });
         drop(guard);
         reset();
         assert!(sizes_ok);
@@ -235,23 +236,23 @@ mod allocator {
     #[test]
     fn second_enable_is_ebusy_and_keeps_live_arrays() -> Result {
         reset();
-        pseqs::enable()?;
+        allocator::enable()?;
         let first = cpus::possible().next().ok_or(ENODEV)?;
         let last = cpus::possible().last().ok_or(ENODEV)?;
         let (p_first, p_last) = {
             let guard = rcu::read_lock();
-            let a = pseqs::slot(first).dereference(&guard).ok_or(ENOMEM)?;
-            let b = pseqs::slot(last).dereference(&guard).ok_or(ENOMEM)?;
+            let a = allocator::slot(first).dereference(&guard).ok_or(ENOMEM)?;
+            let b = allocator::slot(last).dereference(&guard).ok_or(ENOMEM)?;
             a.set(0, 0xfeed);
             b.set(n() - 1, 0xbeef);
             (core::ptr::from_ref(a), core::ptr::from_ref(b))
         };
-        let before = pseqs::stats()?;
-        let second = pseqs::enable();
-        let after = pseqs::stats()?;
+        let before = allocator::stats()?;
+        let second = allocator::enable();
+        let after = allocator::stats()?;
         let guard = rcu::read_lock();
-        let a = pseqs::slot(first).dereference(&guard).ok_or(ENOMEM)?;
-        let b = pseqs::slot(last).dereference(&guard).ok_or(ENOMEM)?;
+        let a = allocator::slot(first).dereference(&guard).ok_or(ENOMEM)?;
+        let b = allocator::slot(last).dereference(&guard).ok_or(ENOMEM)?;
         let same = core::ptr::eq(a, p_first) && core::ptr::eq(b, p_last);
         let intact = a.get(0) == Some(0xfeed) && b.get(n() - 1) == Some(0xbeef);
         drop(guard);
@@ -270,13 +271,13 @@ mod allocator {
     #[test]
     fn disable_nulls_slots_and_frees_through_rcu() -> Result {
         reset();
-        pseqs::enable()?;
-        let enabled = pseqs::stats()?;
-        pseqs::disable()?;
+        allocator::enable()?;
+        let enabled = allocator::stats()?;
+        allocator::disable()?;
         let nulled = all_slots_null();
-        let disabled = pseqs::stats()?;
+        let disabled = allocator::stats()?;
         rcu_ptr::barrier();
-        let done = pseqs::stats()?;
+        let done = allocator::stats()?;
         assert_eq!(enabled.arrays, n_possible());
         assert_eq!(
             enabled.bytes,
@@ -287,7 +288,7 @@ mod allocator {
         assert_eq!(disabled.bytes, 0);
         assert!(disabled.frees_pending <= n_possible());
         assert_eq!(done.frees_pending, 0);
-        assert_eq!(pseqs::state(), State::Disabled);
+        assert_eq!(allocator::state(), State::Disabled);
         Ok(())
     }
 
@@ -300,12 +301,12 @@ mod allocator {
         let cycles = if n() > 1024 { 4 } else { 100 };
         let before = free_pages();
         for _ in 0..cycles {
-            pseqs::enable()?;
-            pseqs::disable()?;
+            allocator::enable()?;
+            allocator::disable()?;
         }
         rcu_ptr::barrier();
         let after = free_pages();
-        let stats = pseqs::stats()?;
+        let stats = allocator::stats()?;
         assert_eq!(stats.arrays, 0);
         assert_eq!(stats.frees_pending, 0);
         let one_enable_pages = n_possible() * struct_size(n()).ok_or(EOVERFLOW)? as u64 / 4096;
@@ -321,19 +322,19 @@ mod allocator {
         let count = cpus::possible_mask().weight() as usize;
         for index in [0, count / 2, count - 1] {
             let fail = FailAt::new(index);
-            let result = pseqs::enable();
+            let result = allocator::enable();
             drop(fail);
             let nulled = all_slots_null();
             rcu_ptr::barrier();
-            let stats = pseqs::stats()?;
+            let stats = allocator::stats()?;
             assert_eq!(result, Err(ENOMEM));
             assert!(nulled);
-            assert_eq!(pseqs::state(), State::Disabled);
+            assert_eq!(allocator::state(), State::Disabled);
             assert_eq!(stats.arrays, 0);
             assert_eq!(stats.frees_pending, 0);
         }
         // And the allocator still works afterwards.
-        pseqs::enable()?;
+        allocator::enable()?;
         reset();
         Ok(())
     }
@@ -351,7 +352,7 @@ mod allocator {
     #[test]
     fn reader_finds_array_while_enabled() -> Result {
         reset();
-        pseqs::enable()?;
+        allocator::enable()?;
         let found = kick::run_reader_here();
         reset();
         assert_eq!(found, Ok(true));
@@ -363,12 +364,12 @@ mod allocator {
     #[test]
     fn reader_keeps_memory_across_disable() -> Result {
         reset();
-        pseqs::enable()?;
+        allocator::enable()?;
         let cpu = cpus::possible().last().ok_or(ENODEV)?;
         let guard = rcu::read_lock();
-        let array = pseqs::slot(cpu).dereference(&guard).ok_or(ENOMEM)?;
-        let disabled = run_elsewhere(pseqs::disable);
-        let nulled = !pseqs::slot(cpu).is_set();
+        let array = allocator::slot(cpu).dereference(&guard).ok_or(ENOMEM)?;
+        let disabled = run_elsewhere(allocator::disable);
+        let nulled = !allocator::slot(cpu).is_set();
         // KASAN checks every one of these reads.
         let readable = array.len() == n() && array.seqs().iter().all(|s| s.load(Relaxed) == 0);
         let pending = rcu_ptr::frees_pending();
@@ -429,12 +430,12 @@ mod allocator {
     #[test]
     fn state_machine() -> Result {
         reset();
-        assert_eq!(pseqs::disable(), Err(EINVAL));
-        assert_eq!(pseqs::state(), State::Disabled);
-        pseqs::enable()?;
-        assert_eq!(pseqs::state(), State::Enabled);
-        pseqs::disable()?;
-        assert_eq!(pseqs::state(), State::Disabled);
+        assert_eq!(allocator::disable(), Err(EINVAL));
+        assert_eq!(allocator::state(), State::Disabled);
+        allocator::enable()?;
+        assert_eq!(allocator::state(), State::Enabled);
+        allocator::disable()?;
+        assert_eq!(allocator::state(), State::Disabled);
         assert_eq!(State::Enabling.name(), "enabling");
         assert_eq!(State::Disabling.name(), "disabling");
         rcu_ptr::barrier();
@@ -445,8 +446,8 @@ mod allocator {
     #[test]
     fn stats_per_node_add_up() -> Result {
         reset();
-        pseqs::enable()?;
-        let stats = pseqs::stats()?;
+        allocator::enable()?;
+        let stats = allocator::stats()?;
         reset();
         let sum: u64 = stats.node_bytes.iter().map(|(_, b)| *b).sum();
         assert_eq!(sum, stats.bytes);
@@ -477,7 +478,7 @@ mod kicks {
             skip(c"only one CPU online");
             return Ok(());
         };
-        pseqs::enable()?;
+        allocator::enable()?;
         let before = kick::pick_seq(target);
         let waited = kick::kick(target, true);
         let plain = kick::kick(target, false);
@@ -493,7 +494,7 @@ mod kicks {
     #[test]
     fn kick_wait_on_self_completes() -> Result {
         reset();
-        pseqs::enable()?;
+        allocator::enable()?;
         let result = {
             let pin = crate::percpu::MigrateGuard::new();
             kick::kick(pin.cpu(), true)
@@ -511,7 +512,7 @@ mod kicks {
             skip(c"every possible CPU is online");
             return Ok(());
         };
-        pseqs::enable()?;
+        allocator::enable()?;
         let waited = kick::kick(target, true);
         let plain = kick::kick(target, false);
         reset();
@@ -529,10 +530,10 @@ mod kicks {
             skip(c"only one CPU online");
             return Ok(());
         };
-        pseqs::enable()?;
+        allocator::enable()?;
         let nulls = kick::null_reads();
         let held = kick::hold::start(cpu);
-        let disabled = pseqs::disable();
+        let disabled = allocator::disable();
         kick::hold::release(cpu);
         reset();
         assert_eq!(held, Ok(()));
@@ -551,9 +552,9 @@ mod kicks {
             .ok_or(ENODEV)?;
         let rounds = if n() > 1024 { 3 } else { 20 };
         for _ in 0..rounds {
-            pseqs::enable()?;
+            allocator::enable()?;
             let disabler = workqueue::system_long().try_spawn(GFP_KERNEL, || {
-                let _ = pseqs::disable();
+                let _ = allocator::disable();
             });
             for _ in 0..50 {
                 match kick::kick(target, true) {
@@ -563,7 +564,8 @@ mod kicks {
             }
             disabler?;
             let start = Instant::<Monotonic>::now();
-            while pseqs::state() != State::Disabled && start.elapsed() < Delta::from_millis(10_000)
+            while allocator::state() != State::Disabled
+                && start.elapsed() < Delta::from_millis(10_000)
             {
                 cpu_relax();
             }

@@ -12,7 +12,7 @@
 #include <linux/topology.h>
 #include <linux/vmalloc.h>
 
-#include "shim.h"
+#include "helpers.h"
 
 void scxk_preempt_disable(void)
 {

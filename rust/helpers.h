@@ -3,8 +3,8 @@
  * C helpers for what bindgen cannot reach from an out-of-tree module: macros
  * and static inline functions. Declared in Rust in rust/shim.rs.
  */
-#ifndef SCX_KICK_PSEQS_SHIM_H
-#define SCX_KICK_PSEQS_SHIM_H
+#ifndef SCX_KICK_PSEQS_HELPERS_H
+#define SCX_KICK_PSEQS_HELPERS_H
 
 #include <linux/types.h>
 
