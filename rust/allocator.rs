@@ -161,8 +161,9 @@ fn alloc_all(update: &UpdateSide<'_>) -> Result {
         if fault::should_fail(index) {
             return Err(ENOMEM);
         }
-        let array =
-            SeqArrayBox::new_zeroed(len, GFP_KERNEL, cpus::node_of(cpu)).map_err(|_| ENOMEM)?;
+        // Unlike upstream's GFP_KERNEL, this fails rather than OOM-kills
+        // (see `flex_array`).
+        let array = SeqArrayBox::new_zeroed(len, cpus::node_of(cpu)).map_err(|_| ENOMEM)?;
         // A slot that was already set (warned above) is retired, not leaked.
         drop(slot.replace(Some(array), update));
     }

@@ -4,7 +4,7 @@
 //!
 //! The kernel crate has `CpuId` and `Cpumask` but no `for_each_possible_cpu()`.
 
-use kernel::{alloc::NumaNode, bindings, cpu::CpuId, cpumask::Cpumask};
+use kernel::{bindings, cpu::CpuId, cpumask::Cpumask};
 
 /// Returns the mask of possible CPUs.
 pub(crate) fn possible_mask() -> &'static Cpumask {
@@ -34,11 +34,10 @@ pub(crate) fn online(cpu: CpuId) -> bool {
     unsafe { Cpumask::from_raw(&raw const bindings::__cpu_online_mask) }.test(cpu)
 }
 
-/// `cpu_to_node(cpu)`, as the node to allocate `cpu`'s memory on.
-pub(crate) fn node_of(cpu: CpuId) -> NumaNode {
+/// `cpu_to_node(cpu)`: the NUMA node to allocate `cpu`'s memory on.
+pub(crate) fn node_of(cpu: CpuId) -> i32 {
     // SAFETY: `cpu_to_node()` accepts any possible CPU.
-    let node = unsafe { crate::shim::scxk_cpu_to_node(cpu.as_u32() as i32) };
-    NumaNode::new(node).unwrap_or(NumaNode::NO_NODE)
+    unsafe { crate::shim::scxk_cpu_to_node(cpu.as_u32() as i32) }
 }
 
 /// `nr_node_ids`: one more than the highest possible NUMA node.

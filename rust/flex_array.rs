@@ -3,18 +3,31 @@
 //! Node-local, zeroed flexible arrays: `kvzalloc_node(struct_size(p, seqs, n))`.
 //!
 //! A [`SeqArray`] is a header (an RCU callback head and the length) followed
-//! by `len` sequence numbers, in one allocation from [`KVmalloc`] with
-//! `__GFP_ZERO` on a given NUMA node. Above a few pages `kvmalloc()` still
-//! tries kmalloc first, which rounds up to a power-of-two number of pages.
+//! by `len` sequence numbers, in one zeroed `kvmalloc()` allocation on a
+//! given NUMA node. Above a few pages `kvmalloc()` still tries kmalloc first,
+//! which rounds up to a power-of-two number of pages.
+//!
+//! The allocation goes through `__kvmalloc_node_noprof()`, the function that
+//! `KVmalloc` ends in, because it needs `__GFP_RETRY_MAYFAIL`, which
+//! `kernel::alloc::Flags` does not offer: without it, kvmalloc()'s vmalloc
+//! fallback wakes the OOM killer before it returns NULL, and these arrays
+//! (up to nr_cpu_ids^2 * 8 bytes) are optional.
 
-use core::{alloc::Layout, mem, ptr::NonNull};
+use core::{mem, ptr::NonNull};
 use kernel::{
-    alloc::{allocator::KVmalloc, AllocError, Allocator, Flags, NumaNode},
+    alloc::AllocError,
     bindings,
-    prelude::*,
     sync::atomic::{Atomic, Relaxed},
     types::Opaque,
 };
+
+/// GFP_KERNEL | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN: sleep and
+/// reclaim, zero the memory, fail rather than OOM-kill, and leave reporting
+/// the failure to the caller (ENOMEM), without an allocation-failure dump.
+const GFP_ARRAYS: bindings::gfp_t = bindings::GFP_KERNEL
+    | bindings::__GFP_ZERO
+    | bindings::__GFP_NOWARN
+    | (1 << bindings::___GFP_RETRY_MAYFAIL_BIT);
 
 /// The header and flexible array of sequence numbers, `struct scx_kick_pseqs`.
 ///
@@ -36,11 +49,6 @@ pub(crate) struct SeqArray {
 pub(crate) fn struct_size(len: usize) -> Option<usize> {
     len.checked_mul(mem::size_of::<Atomic<u64>>())?
         .checked_add(mem::size_of::<SeqArray>())
-}
-
-fn layout(len: usize) -> Result<Layout, AllocError> {
-    let size = struct_size(len).ok_or(AllocError)?;
-    Layout::from_size_align(size, mem::align_of::<SeqArray>()).map_err(|_| AllocError)
 }
 
 impl SeqArray {
@@ -102,8 +110,8 @@ impl SeqArray {
 ///
 /// # Invariants
 ///
-/// `ptr` points to a [`SeqArray`] allocated by [`KVmalloc`] with the layout
-/// given by `layout(len)`, owned by this box.
+/// `ptr` points to a [`SeqArray`] allocated by `kvmalloc()` with room for its
+/// `len` entries, owned by this box.
 pub(crate) struct SeqArrayBox {
     ptr: NonNull<SeqArray>,
 }
@@ -115,15 +123,19 @@ unsafe impl Send for SeqArrayBox {}
 unsafe impl Sync for SeqArrayBox {}
 
 impl SeqArrayBox {
-    /// Allocates a zeroed array of `len` sequence numbers on `node`.
-    pub(crate) fn new_zeroed(len: usize, flags: Flags, node: NumaNode) -> Result<Self, AllocError> {
-        let layout = layout(len)?;
-        let mem = KVmalloc::alloc(layout, flags | __GFP_ZERO, node)?;
-        let ptr = mem.cast::<SeqArray>();
+    /// Allocates a zeroed array of `len` sequence numbers on NUMA node
+    /// `node` (`NUMA_NO_NODE` for any), sleeping if needed.
+    pub(crate) fn new_zeroed(len: usize, node: i32) -> Result<Self, AllocError> {
+        let size = struct_size(len).ok_or(AllocError)?;
+        let align = mem::align_of::<SeqArray>();
+        // SAFETY: Plain allocation call; the flags allow sleeping, which the
+        // callers (task context) do.
+        let mem = unsafe { bindings::__kvmalloc_node_noprof(size, align, GFP_ARRAYS, node) };
+        let ptr = NonNull::new(mem.cast::<SeqArray>()).ok_or(AllocError)?;
         // SAFETY: `ptr` is valid for writes of the header and was zeroed, so
         // the RCU head is in its initial state; only `len` needs a value.
         unsafe { (*ptr.as_ptr()).len = len };
-        // INVARIANT: Allocated by `KVmalloc` with `layout(len)`.
+        // INVARIANT: Allocated by `kvmalloc()` with room for `len` entries.
         Ok(Self { ptr })
     }
 
@@ -159,11 +171,8 @@ impl core::ops::Deref for SeqArrayBox {
 
 impl Drop for SeqArrayBox {
     fn drop(&mut self) {
-        // `layout(len)` succeeded when this array was allocated.
-        if let Ok(layout) = layout(self.len) {
-            // SAFETY: By the type invariant `ptr` was allocated by `KVmalloc`
-            // with this layout and is owned by us.
-            unsafe { KVmalloc::free(self.ptr.cast(), layout) };
-        }
+        // SAFETY: By the type invariant `ptr` came from `kvmalloc()` and is
+        // owned by us.
+        unsafe { bindings::kvfree(self.ptr.as_ptr().cast()) };
     }
 }

@@ -15,7 +15,6 @@ use crate::{
     shim,
 };
 use kernel::{
-    alloc::NumaNode,
     bindings,
     cpu::{nr_cpu_ids, CpuId},
     prelude::*,
@@ -175,9 +174,8 @@ mod allocator_cases {
             ok &= array.len() == n();
             ok &= array.seqs().iter().all(|s| s.load(Relaxed) == 0);
             let node = cpus::node_of(cpu);
-            if node != NumaNode::NO_NODE {
-                // SAFETY: `cpu_to_node()` accepts any possible CPU.
-                ok &= array.node() == unsafe { shim::scxk_cpu_to_node(cpu.as_u32() as i32) };
+            if node != bindings::NUMA_NO_NODE {
+                ok &= array.node() == node;
             }
         }
         drop(guard);
@@ -391,7 +389,7 @@ mod allocator_cases {
         // SAFETY: `ptr` is local to this test and only this thread updates it.
         let update = unsafe { UpdateSide::new(&lock) };
         let ptr = RcuPtr::null();
-        let array = SeqArrayBox::new_zeroed(4, GFP_KERNEL, NumaNode::NO_NODE)?;
+        let array = SeqArrayBox::new_zeroed(4, bindings::NUMA_NO_NODE)?;
         assert!(ptr.replace(Some(array), &update).is_none());
         assert!(ptr.is_set());
         let old = ptr.replace(None, &update);
@@ -409,14 +407,14 @@ mod allocator_cases {
     fn struct_size_overflow_fails_allocation() {
         assert_eq!(struct_size(usize::MAX), None);
         assert_eq!(struct_size(usize::MAX / 8), None);
-        assert!(SeqArrayBox::new_zeroed(usize::MAX / 8, GFP_KERNEL, NumaNode::NO_NODE).is_err());
+        assert!(SeqArrayBox::new_zeroed(usize::MAX / 8, bindings::NUMA_NO_NODE).is_err());
         assert_eq!(struct_size(0), Some(header_size()));
     }
 
     /// Entries are bounds-checked.
     #[test]
     fn seq_array_is_bounds_checked() -> Result {
-        let array = SeqArrayBox::new_zeroed(3, GFP_KERNEL, NumaNode::NO_NODE)?;
+        let array = SeqArrayBox::new_zeroed(3, bindings::NUMA_NO_NODE)?;
         assert!(array.set(2, 42));
         assert_eq!(array.get(2), Some(42));
         assert!(!array.set(3, 1));

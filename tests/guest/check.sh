@@ -1,12 +1,15 @@
-# Guest side of 'make check', after the scenario's INSMOD_ARGS and
-# GUEST_STRESS: loading the module runs its KUnit suites (their KTAP goes to
+# Guest side of 'make check', after the scenario's INSMOD_ARGS, GUEST_STRESS
+# and GUEST_ENOMEM: loading the module runs its KUnit suites (their KTAP goes to
 # the console, after the marker scripts/results looks for); then unload it,
-# make sure nothing is left behind, and run the guest-side stress if asked.
+# make sure nothing is left behind, and run the guest-side extras if asked.
 echo "scx-kick-pseqs: ktap-begin insmod" >/dev/kmsg
 # shellcheck disable=SC2086 # INSMOD_ARGS holds several parameters.
 insmod /scx_kick_pseqs.ko $INSMOD_ARGS
 rmmod scx_kick_pseqs
 ! grep -q '^scx_kick_pseqs ' /proc/modules
-if [ "$GUEST_STRESS" = 1 ]; then
+if [ "${GUEST_STRESS:-0}" = 1 ]; then
 	. /stress.sh
+fi
+if [ "${GUEST_ENOMEM:-0}" = 1 ]; then
+	. /enomem.sh
 fi

@@ -1,0 +1,41 @@
+# Guest-side ENOMEM for real, sourced by check.sh where GUEST_ENOMEM=1: pin
+# all but ENOMEM_SPARE_MB of free memory in a tmpfs (unreclaimable without
+# swap), so the arrays cannot fit; enable must fail with ENOMEM, leave
+# nothing behind, and the guest must stay usable. Then release the memory:
+# the same guest, now big enough, must enable and disable again.
+D=/sys/kernel/debug/scx_kick_pseqs
+spare=${ENOMEM_SPARE_MB:-256}
+echo "scx_kick_pseqs_none" >/sys/module/kunit/parameters/filter_glob
+insmod /scx_kick_pseqs.ko
+
+mkdir -p /fill
+mount -t tmpfs -o size=100% tmpfs /fill
+avail_mb=$(($(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) / 1024))
+pin=$((avail_mb - spare))
+dd if=/dev/zero of=/fill/pinned bs=1M count="$pin" 2>/dev/null
+echo "enomem: pinned $pin MiB, $(($(awk '/^MemFree:/ { print $2 }' /proc/meminfo) / 1024)) MiB free"
+
+if echo 1 >"$D/enable" 2>/tmp/err; then
+	echo "enomem: enable succeeded with the memory pinned" >&2
+	exit 1
+fi
+grep -q "Cannot allocate memory" /tmp/err
+[ "$(cat "$D/state")" = disabled ]
+grep -q "^arrays: 0$" "$D/stats"
+sleep 1
+grep -q "^rcu_frees_pending: 0$" "$D/stats"
+echo "enomem: enable failed with ENOMEM; state disabled, no arrays, no frees pending"
+
+# Still healthy: a small allocation and the module's other files work.
+dd if=/dev/zero of=/tmp/small bs=1M count=8 2>/dev/null
+rm /tmp/small
+echo 0 >"$D/kick" 2>/dev/null && exit 1
+echo "enomem: a small allocation works, kicks refuse with ENXIO"
+
+rm /fill/pinned
+umount /fill
+echo 1 >"$D/enable"
+grep "^arrays:" "$D/stats" | sed 's/^/enomem: memory released, enabled: /'
+echo 1 >"$D/disable"
+rmmod scx_kick_pseqs
+echo "enomem: ok"
