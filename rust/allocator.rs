@@ -20,7 +20,7 @@ use kernel::{
     cpu::CpuId,
     prelude::*,
     sync::{
-        atomic::{Atomic, Relaxed},
+        atomic::{Acquire, Atomic, Relaxed, Release},
         global_lock, rcu, GlobalGuard,
     },
 };
@@ -65,7 +65,9 @@ impl State {
     }
 }
 
-/// Written under `ENABLE_MUTEX`, read locklessly by the kick path and debugfs.
+/// Written under `ENABLE_MUTEX`, read locklessly by the kick path and debugfs:
+/// a release store and an acquire load, so that whoever sees the enabled
+/// state also sees the arrays published before it.
 static STATE: Atomic<i32> = Atomic::new(State::Disabled as i32);
 
 /// Successful enables so far: numbers the enabled periods. Written under
@@ -96,11 +98,11 @@ pub(crate) unsafe fn init() {
 
 /// The current state.
 pub(crate) fn state() -> State {
-    State::from_raw(STATE.load(Relaxed))
+    State::from_raw(STATE.load(Acquire))
 }
 
 fn set_state(state: State, _lock: &GlobalGuard<ENABLE_MUTEX>) {
-    STATE.store(state as i32, Relaxed);
+    STATE.store(state as i32, Release);
 }
 
 /// The number of successful enables so far; it stays the same for as long as
