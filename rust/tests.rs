@@ -296,7 +296,11 @@ mod allocator_cases {
     fn enable_disable_cycles_leak_nothing() -> Result {
         reset();
         // Each cycle zeroes n_possible x n x 8 bytes: bound the work at big counts.
-        let cycles = if n() > 1024 { 4 } else { 100 };
+        let cycles = match n() {
+            0..=1024 => 100,
+            1025..=4096 => 4,
+            _ => 2,
+        };
         let before = free_pages();
         for _ in 0..cycles {
             allocator::enable()?;
@@ -548,7 +552,11 @@ mod kicks {
         let target = other_online_cpu()
             .or_else(|| cpus::possible().next())
             .ok_or(ENODEV)?;
-        let rounds = if n() > 1024 { 3 } else { 20 };
+        let rounds = match n() {
+            0..=1024 => 20,
+            1025..=4096 => 3,
+            _ => 2,
+        };
         for _ in 0..rounds {
             allocator::enable()?;
             let disabler = workqueue::system_long().try_spawn(GFP_KERNEL, || {
