@@ -399,8 +399,12 @@ mod allocator_cases {
         let old = ptr.replace(None, &update);
         assert!(!ptr.is_set());
         assert_eq!(old.as_ref().map(|a| a.len()), Some(4));
+        // While this reader is inside its section the free cannot run.
+        let guard = rcu::read_lock();
         drop(old);
-        assert_eq!(rcu_ptr::frees_pending(), 1);
+        let pending = rcu_ptr::frees_pending();
+        drop(guard);
+        assert_eq!(pending, 1);
         rcu_ptr::barrier();
         assert_eq!(rcu_ptr::frees_pending(), 0);
         Ok(())
