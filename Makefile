@@ -22,7 +22,7 @@ kdir_of = $(if $(KDIR),$(KDIR),$(shell $(TOP)/scripts/kernel --print-dir --flavo
 modout_of = $(TOP)/build/$(if $(KDIR),custom,$(1))
 kbuild = $(MAKE) -C $(call kdir_of,$(1)) M=$(TOP) MO=$(call modout_of,$(1)) LLVM=$(LLVM)
 
-.PHONY: all module setup kernel run check mutants bench rust-analyzer rustfmt rustfmtcheck clippy clean help
+.PHONY: all module setup kernel run check check-4096 kunit boottest mutants bench rust-analyzer rustfmt rustfmtcheck clippy clean help
 
 all: module
 
@@ -36,6 +36,9 @@ help:
 	@echo "  check          KUnit suites in three QEMU scenarios; prints 'N passed, N failed'"
 	@echo "  mutants        run the suites against each historical bug; prints 'killed K of 7'"
 	@echo "  bench          Rust vs a C twin of upstream at 64/4097/5000/8192 CPUs"
+	@echo "  boottest       Debian's 6.12 and our 7.3 with sched_ext at 4096/4097/8192 CPUs"
+	@echo "  check-4096     the suites with 4096 vCPUs online (long)"
+	@echo "  kunit          the suites at 8192 CPUs through kunit.py exec"
 	@echo "  rustfmtcheck   the kernel's rustfmt check on rust/"
 	@echo "  clippy         build with CLIPPY=1"
 	@echo "  rust-analyzer  write rust-project.json"
@@ -80,6 +83,15 @@ mutants: setup
 
 bench: setup
 	@$(TOP)/scripts/bench
+
+boottest: setup
+	@$(TOP)/scripts/boottest
+
+check-4096: setup
+	@$(TOP)/scripts/check-4096
+
+kunit: setup
+	@$(TOP)/scripts/kunit
 
 clean:
 	rm -rf $(TOP)/build $(TOP)/results $(TOP)/rust-project.json

@@ -5,14 +5,18 @@
 //! For SCX_KICK_WAIT each CPU has a pointer to an array of `nr_cpu_ids` pick
 //! sequence numbers. The arrays are O(nr_cpu_ids^2) in all and one of them
 //! exceeds the per-CPU allocator's 32 KiB limit above 4096 CPUs, so they are
-//! allocated with kvzalloc_node() on enable, on each CPU's node, and freed
-//! through RCU on disable. The kick irq_work reads them under RCU and copes
-//! with a NULL pointer.
+//! allocated on enable, on each CPU's node, and freed through RCU on disable.
+//! The kick irq_work reads them under RCU and copes with a NULL pointer.
+//!
+//! Two layouts, chosen while disabled (see [`Layout`]): the seed's, one
+//! kvzalloc_node() and one RCU callback per array, and a packed one, one
+//! vmalloc() block per node and one RCU callback per disable.
 
 use crate::{
     cpus,
     flex_array::SeqArrayBox,
     kick,
+    packed::Batch,
     percpu::{define_per_cpu, CpuPinned},
     rcu_ptr::{self, RcuPtr, UpdateSide},
 };
@@ -32,8 +36,52 @@ define_per_cpu! {
 
 global_lock! {
     // SAFETY: `init()` initializes it when the module loads, before any use.
-    unsafe(uninit) static ENABLE_MUTEX: Mutex<()> = ();
+    // It holds the packed layout's batch while that is what is published.
+    unsafe(uninit) static ENABLE_MUTEX: Mutex<Option<Batch>> = None;
 }
+
+/// How the arrays of an enabled period are laid out in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// The seed's: one `kvzalloc_node(struct_size())` per CPU, each freed by
+    /// its own RCU callback. kmalloc rounds an array above 8 KiB up to a
+    /// power-of-two number of pages: up to 2x the memory it stores.
+    Kvzalloc,
+    /// One vmalloc() block per node, arrays back to back on cache lines, all
+    /// freed by one RCU callback: within a page per node of what it stores.
+    Packed,
+}
+
+impl Layout {
+    /// Both layouts.
+    pub(crate) const ALL: [Layout; 2] = [Layout::Kvzalloc, Layout::Packed];
+
+    /// The name shown and accepted in debugfs.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Layout::Kvzalloc => "kvzalloc",
+            Layout::Packed => "packed",
+        }
+    }
+
+    /// [`Layout::Packed`] if `packed`, else [`Layout::Kvzalloc`].
+    pub(crate) fn from_packed(packed: bool) -> Self {
+        if packed {
+            Layout::Packed
+        } else {
+            Layout::Kvzalloc
+        }
+    }
+
+    /// The layout called `name`.
+    pub(crate) fn from_name(name: &[u8]) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.name().as_bytes() == name)
+    }
+}
+
+/// The layout the next enable uses; changed only while disabled, under
+/// `ENABLE_MUTEX`. `true` for [`Layout::Packed`].
+static PACKED: Atomic<bool> = Atomic::new(true);
 
 /// The lifecycle, as sched_ext's `enum scx_enable_state`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,14 +134,30 @@ macro_rules! warn_on_once {
     }};
 }
 
-/// Initializes the allocator.
+/// Initializes the allocator, which enables with `layout`.
 ///
 /// # Safety
 ///
 /// Called once, when the module loads, before any other function here.
-pub(crate) unsafe fn init() {
+pub(crate) unsafe fn init(layout: Layout) {
     // SAFETY: Called once, before first use, as the caller guarantees.
     unsafe { ENABLE_MUTEX.init() };
+    PACKED.store(layout == Layout::Packed, Relaxed);
+}
+
+/// The layout the next enable uses (and the current one uses, if enabled).
+pub(crate) fn layout() -> Layout {
+    Layout::from_packed(PACKED.load(Relaxed))
+}
+
+/// Selects the layout of the next enable; `EBUSY` unless disabled.
+pub(crate) fn set_layout(layout: Layout) -> Result {
+    let _lock = ENABLE_MUTEX.lock();
+    if state() != State::Disabled {
+        return Err(EBUSY);
+    }
+    PACKED.store(layout == Layout::Packed, Relaxed);
+    Ok(())
 }
 
 /// The current state.
@@ -128,16 +192,16 @@ pub(crate) fn this_cpu_slot<'a>(pin: &'a impl CpuPinned) -> &'a RcuPtr {
 /// `EBUSY` path (fixed upstream by 05e63305c85c8). Fails with `ENOMEM`, with
 /// nothing left allocated, when any array cannot be allocated.
 pub(crate) fn enable() -> Result {
-    let lock = ENABLE_MUTEX.lock();
+    let mut lock = ENABLE_MUTEX.lock();
     // SAFETY: Every update of the `KICK_PSEQS` pointers happens under `ENABLE_MUTEX`.
-    let update = unsafe { UpdateSide::new(&lock) };
+    let update = unsafe { UpdateSide::new(&ENABLE_MUTEX) };
     // Mutant (b), before 05e63305c85c8: allocate first, free on EBUSY.
     #[cfg(scx_mutant = "b")]
-    if let Err(e) = alloc_all(&update).and_then(|()| match state() {
+    if let Err(e) = alloc_all(&mut lock, &update).and_then(|()| match state() {
         State::Disabled => Ok(()),
         _ => Err(EBUSY),
     }) {
-        free_all(&update);
+        free_all(&mut lock, &update);
         return Err(e);
     }
     if state() != State::Disabled {
@@ -145,8 +209,8 @@ pub(crate) fn enable() -> Result {
     }
     set_state(State::Enabling, &lock);
     #[cfg(not(scx_mutant = "b"))]
-    if let Err(e) = alloc_all(&update) {
-        free_all(&update);
+    if let Err(e) = alloc_all(&mut lock, &update) {
+        free_all(&mut lock, &update);
         set_state(State::Disabled, &lock);
         return Err(e);
     }
@@ -155,7 +219,14 @@ pub(crate) fn enable() -> Result {
     Ok(())
 }
 
-fn alloc_all(update: &UpdateSide<'_>) -> Result {
+fn alloc_all(batch: &mut Option<Batch>, update: &UpdateSide<'_>) -> Result {
+    match layout() {
+        Layout::Kvzalloc => alloc_kvzalloc(update),
+        Layout::Packed => alloc_packed(batch, update),
+    }
+}
+
+fn alloc_kvzalloc(update: &UpdateSide<'_>) -> Result {
     let len = kernel::cpu::nr_cpu_ids() as usize;
     for (index, cpu) in cpus::possible().enumerate() {
         let slot = slot(cpu);
@@ -172,10 +243,69 @@ fn alloc_all(update: &UpdateSide<'_>) -> Result {
     Ok(())
 }
 
-fn free_all(update: &UpdateSide<'_>) {
+/// One node's share of the packed layout.
+#[derive(Clone, Copy, Default)]
+struct NodePlan {
+    /// Possible CPUs on the node.
+    cpus: usize,
+    /// Fault injection hit one of them.
+    fail: bool,
+    /// The node's block in the batch.
+    block: usize,
+    /// Arrays of the block published so far.
+    used: usize,
+}
+
+/// The index of `cpu`'s node, for a [`NodePlan`] table.
+fn node_index(cpu: CpuId) -> Result<usize> {
+    usize::try_from(cpus::node_of(cpu)).map_err(|_| EINVAL)
+}
+
+/// Allocates every node's block first and publishes only once all exist, so
+/// that an allocation failure frees a batch no reader has seen.
+fn alloc_packed(batch: &mut Option<Batch>, update: &UpdateSide<'_>) -> Result {
+    let len = kernel::cpu::nr_cpu_ids() as usize;
+    let mut plan = KVec::from_elem(NodePlan::default(), cpus::nr_node_ids(), GFP_KERNEL)?;
+    for (index, cpu) in cpus::possible().enumerate() {
+        let node = plan.get_mut(node_index(cpu)?).ok_or(EINVAL)?;
+        node.cpus += 1;
+        node.fail |= fault::should_fail(index);
+    }
+    let mut new = Batch::with_capacity(plan.len())?;
+    for (id, node) in plan.iter_mut().enumerate() {
+        if node.cpus == 0 {
+            continue;
+        }
+        if node.fail {
+            return Err(ENOMEM);
+        }
+        node.block = new.add_block(node.cpus, len, id as i32)?;
+    }
+    // Held before anything is published, so that `free_all()` retires it on
+    // any failure from here on.
+    let new = batch.insert(new);
     for cpu in cpus::possible() {
-        // Dropping the retired array queues its free with call_rcu().
+        let slot = slot(cpu);
+        warn_on_once!(slot.is_set());
+        let node = plan.get_mut(node_index(cpu)?).ok_or(EINVAL)?;
+        let array = new.array(node.block, node.used).ok_or(EINVAL)?;
+        node.used += 1;
+        // SAFETY: `array` lives in the batch kept under `ENABLE_MUTEX`, which
+        // only `free_all()` retires through call_rcu(), after it has replaced
+        // every slot.
+        drop(unsafe { slot.replace_batched(array, update) });
+    }
+    Ok(())
+}
+
+fn free_all(batch: &mut Option<Batch>, update: &UpdateSide<'_>) {
+    for cpu in cpus::possible() {
+        // Dropping a retired array queues its free with call_rcu().
         drop(slot(cpu).replace(None, update));
+    }
+    // Now that no slot points into it, one call_rcu() for all its arrays.
+    if let Some(batch) = batch.take() {
+        batch.retire();
     }
 }
 
@@ -183,7 +313,7 @@ fn free_all(update: &UpdateSide<'_>) {
 ///
 /// Fails with `EINVAL` when not enabled.
 pub(crate) fn disable() -> Result {
-    let lock = ENABLE_MUTEX.lock();
+    let mut lock = ENABLE_MUTEX.lock();
     if state() != State::Enabled {
         return Err(EINVAL);
     }
@@ -193,8 +323,8 @@ pub(crate) fn disable() -> Result {
     #[cfg(not(scx_mutant = "e"))]
     kick::sync_all();
     // SAFETY: Every update of the `KICK_PSEQS` pointers happens under `ENABLE_MUTEX`.
-    let update = unsafe { UpdateSide::new(&lock) };
-    free_all(&update);
+    let update = unsafe { UpdateSide::new(&ENABLE_MUTEX) };
+    free_all(&mut lock, &update);
     set_state(State::Disabled, &lock);
     Ok(())
 }

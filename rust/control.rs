@@ -9,11 +9,14 @@
 //! | `state`   | read   | `disabled`, `enabling`, `enabled` or `disabling`     |
 //! | `stats`   | read   | `key: value` lines, see [`write_stats`]              |
 //! | `kick`    | write  | `<cpu>` or `<cpu> wait`: kick a CPU from this one    |
+//! | `layout`  | both   | `kvzalloc` or `packed`; written only while disabled  |
+//! | `bench_reader` | both | write `<ops>`: time the reader's hot path; read  |
+//! |           |        | `<ops> <ns>` of the last run (see [`reader_bench`])  |
 //!
 //! A trailing newline is accepted. Anything else, including empty or longer
 //! than [`MAX_INPUT`] bytes, fails with `EINVAL` and changes nothing.
 
-use crate::{allocator, cpus, kick, rcu_ptr};
+use crate::{allocator, cpus, kick, rcu_ptr, reader_bench};
 use core::fmt;
 use kernel::{cpu::CpuId, debugfs::Scope, prelude::*, uaccess::UserSliceReader};
 
@@ -36,6 +39,24 @@ pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
                 let (cpu, wait) = parse_kick(read_input(r, &mut [0; MAX_INPUT])?)?;
                 kick::kick(cpu, wait)
             });
+            dir.read_write_callback_file(
+                c"layout",
+                data,
+                &|(), f| writeln!(f, "{}", allocator::layout().name()),
+                &|(), r| allocator::set_layout(parse_layout(read_input(r, &mut [0; MAX_INPUT])?)?),
+            );
+            dir.read_write_callback_file(
+                c"bench_reader",
+                data,
+                &|(), f| {
+                    let (ops, ns) = reader_bench::last();
+                    writeln!(f, "{ops} {ns}")
+                },
+                &|(), r| {
+                    let mut buf = [0; MAX_INPUT];
+                    reader_bench::run(parse_u64(strip_newline(read_input(r, &mut buf)?))?)
+                },
+            );
             dir.read_callback_file(c"state", data, &|(), f| {
                 writeln!(f, "{}", allocator::state().name())
             });
@@ -94,6 +115,11 @@ pub(crate) fn parse_trigger(input: &[u8]) -> Result {
     }
 }
 
+/// Parses a layout name, for `layout`.
+pub(crate) fn parse_layout(input: &[u8]) -> Result<allocator::Layout> {
+    allocator::Layout::from_name(strip_newline(input)).ok_or(EINVAL)
+}
+
 /// Parses `<cpu>` or `<cpu> wait`, where `<cpu>` is a possible CPU in decimal.
 pub(crate) fn parse_kick(input: &[u8]) -> Result<(CpuId, bool)> {
     let input = strip_newline(input);
@@ -102,24 +128,25 @@ pub(crate) fn parse_kick(input: &[u8]) -> Result<(CpuId, bool)> {
         Some(i) if &input[i + 1..] == b"wait" => (&input[..i], true),
         Some(_) => return Err(EINVAL),
     };
-    let cpu = CpuId::from_u32(parse_u32(number)?).ok_or(EINVAL)?;
+    let cpu = u32::try_from(parse_u64(number)?).map_err(|_| EINVAL)?;
+    let cpu = CpuId::from_u32(cpu).ok_or(EINVAL)?;
     if !cpus::possible_mask().test(cpu) {
         return Err(EINVAL);
     }
     Ok((cpu, wait))
 }
 
-/// Parses a decimal `u32`: digits only, no sign, no overflow.
-fn parse_u32(digits: &[u8]) -> Result<u32> {
+/// Parses a decimal `u64`: digits only, no sign, no overflow.
+fn parse_u64(digits: &[u8]) -> Result<u64> {
     if digits.is_empty() {
         return Err(EINVAL);
     }
-    digits.iter().try_fold(0u32, |acc, &d| {
+    digits.iter().try_fold(0u64, |acc, &d| {
         if !d.is_ascii_digit() {
             return Err(EINVAL);
         }
         acc.checked_mul(10)
-            .and_then(|acc| acc.checked_add(u32::from(d - b'0')))
+            .and_then(|acc| acc.checked_add(u64::from(d - b'0')))
             .ok_or(EINVAL)
     })
 }

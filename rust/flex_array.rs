@@ -13,18 +13,14 @@
 //! fallback wakes the OOM killer before it returns NULL, and these arrays
 //! (up to nr_cpu_ids^2 * 8 bytes) are optional.
 
+use crate::once::{read_once, write_once};
 use core::{mem, ptr::NonNull};
-use kernel::{
-    alloc::AllocError,
-    bindings,
-    sync::atomic::{Atomic, Relaxed},
-    types::Opaque,
-};
+use kernel::{alloc::AllocError, bindings, sync::atomic::Atomic, types::Opaque};
 
 /// GFP_KERNEL | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN: sleep and
 /// reclaim, zero the memory, fail rather than OOM-kill, and leave reporting
 /// the failure to the caller (ENOMEM), without an allocation-failure dump.
-const GFP_ARRAYS: bindings::gfp_t = bindings::GFP_KERNEL
+pub(crate) const GFP_ARRAYS: bindings::gfp_t = bindings::GFP_KERNEL
     | bindings::__GFP_ZERO
     | bindings::__GFP_NOWARN
     | (1 << bindings::___GFP_RETRY_MAYFAIL_BIT);
@@ -66,14 +62,14 @@ impl SeqArray {
 
     /// Reads entry `index`, or `None` past the end.
     pub(crate) fn get(&self, index: usize) -> Option<u64> {
-        self.seqs().get(index).map(|s| s.load(Relaxed))
+        self.seqs().get(index).map(read_once)
     }
 
     /// Sets entry `index`; returns `false` past the end.
     pub(crate) fn set(&self, index: usize, value: u64) -> bool {
         self.seqs()
             .get(index)
-            .map(|s| s.store(value, Relaxed))
+            .map(|s| write_once(s, value))
             .is_some()
     }
 
@@ -91,6 +87,19 @@ impl SeqArray {
         // SAFETY: The caller guarantees `head` lies `offset_of!(rcu)` bytes
         // into a `SeqArray`, so stepping back stays in that allocation.
         unsafe { head.byte_sub(mem::offset_of!(SeqArray, rcu)).cast() }
+    }
+
+    /// Turns zeroed memory into an array of `len` entries.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is valid for writes of `struct_size(len)` bytes, all zero, and
+    /// suitably aligned for a `SeqArray`.
+    pub(crate) unsafe fn init_zeroed(ptr: NonNull<SeqArray>, len: usize) {
+        // SAFETY: The caller guarantees `ptr` is valid for writes of the
+        // header; zero is the initial state of the RCU head and of every
+        // entry, so only `len` needs a value.
+        unsafe { (*ptr.as_ptr()).len = len };
     }
 
     /// The bytes this array asked the allocator for.
@@ -132,9 +141,9 @@ impl SeqArrayBox {
         // callers (task context) do.
         let mem = unsafe { bindings::__kvmalloc_node_noprof(size, align, GFP_ARRAYS, node) };
         let ptr = NonNull::new(mem.cast::<SeqArray>()).ok_or(AllocError)?;
-        // SAFETY: `ptr` is valid for writes of the header and was zeroed, so
-        // the RCU head is in its initial state; only `len` needs a value.
-        unsafe { (*ptr.as_ptr()).len = len };
+        // SAFETY: `ptr` is `size = struct_size(len)` zeroed bytes, aligned
+        // for a `SeqArray`.
+        unsafe { SeqArray::init_zeroed(ptr, len) };
         // INVARIANT: Allocated by `kvmalloc()` with room for `len` entries.
         Ok(Self { ptr })
     }

@@ -18,6 +18,7 @@ use crate::{
     cpus,
     csd::Csd,
     irq_work::IrqWork,
+    once::read_once,
     percpu::{define_per_cpu, CpuPinned, IrqContext, MigrateGuard},
 };
 use kernel::{
@@ -233,8 +234,9 @@ pub(crate) fn quiesce() {
 }
 
 /// `cpu`'s pick sequence.
+#[inline]
 pub(crate) fn pick_seq(cpu: CpuId) -> u64 {
-    KICK.get(cpu).pick_seq.load(Acquire)
+    read_once(&KICK.get(cpu).pick_seq)
 }
 
 /// `kick_cpus_irq_workfn()`: runs on the kicking CPU.
@@ -247,12 +249,13 @@ unsafe extern "C" fn kick_workfn(_work: *mut bindings::irq_work) {
     // SAFETY: A hard irq_work callback runs with interrupts disabled.
     let irq = unsafe { IrqContext::assume() };
     let me = KICK.this_cpu(&irq);
-    let guard = rcu::read_lock();
+    // Interrupts are off: that is the RCU read-side section, as upstream's
+    // rcu_dereference_bh() in hardirq relies on.
     #[cfg(scx_mutant = "c")]
     // SAFETY: None: mutant (c) drops the NULL check on purpose.
-    let pseqs = unsafe { allocator::this_cpu_slot(&irq).dereference_unchecked(&guard) };
+    let pseqs = unsafe { allocator::this_cpu_slot(&irq).dereference_unchecked(&irq) };
     #[cfg(not(scx_mutant = "c"))]
-    let Some(pseqs) = allocator::this_cpu_slot(&irq).dereference(&guard) else {
+    let Some(pseqs) = allocator::this_cpu_slot(&irq).dereference(&irq) else {
         kernel::pr_warn_once!("kick irq_work ran with a NULL scx_kick_pseqs slot\n");
         NULL_READS.fetch_add(1, Relaxed);
         me.outcome.store(OUTCOME_NO_ARRAY, Release);

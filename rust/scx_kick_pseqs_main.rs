@@ -23,8 +23,11 @@ mod irq_work;
 mod kick;
 #[cfg(CONFIG_KUNIT)]
 mod kthreads;
+mod once;
+mod packed;
 mod percpu;
 mod rcu_ptr;
+mod reader_bench;
 mod shim;
 #[cfg(CONFIG_KUNIT)]
 mod stress;
@@ -38,6 +41,10 @@ module! {
     description: "sched_ext's lazy scx_kick_pseqs allocator",
     license: "GPL",
     params: {
+        packed: bool {
+            default: true,
+            description: "Layout: one vmalloc() block per node (1) or upstream's kvzalloc_node() per CPU (0)",
+        },
         stress_attempts: u32 {
             default: 10000,
             description: "KUnit stress suite: enable attempts raced by 8 threads",
@@ -99,16 +106,19 @@ impl kernel::Module for ScxKickPseqs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: Called once, at load, before anything else uses them.
         unsafe {
-            allocator::init();
+            allocator::init(allocator::Layout::from_packed(
+                module_parameters::packed.value(),
+            ));
             kick::init();
         }
         #[cfg(scx_mutant = "a")]
         mutant_a_boot_time_table()?;
         let debugfs = control::create()?;
         pr_info!(
-            "loaded: nr_cpu_ids={} possible={}\n",
+            "loaded: nr_cpu_ids={} possible={} layout={}\n",
             kernel::cpu::nr_cpu_ids(),
-            cpus::possible_mask().weight()
+            cpus::possible_mask().weight(),
+            allocator::layout().name()
         );
         Ok(ScxKickPseqs {
             _debugfs: debugfs,

@@ -11,7 +11,7 @@ use crate::{
     cpus, kick, kthreads,
     module_parameters::{stress_attempts, stress_cycles, stress_random_faults, stress_ring_ms},
     rcu_ptr,
-    tests::{all_slots_null, reset, skip},
+    tests::{all_slots_null, for_each_layout, reset, skip},
 };
 use kernel::{
     bindings,
@@ -146,31 +146,33 @@ mod cases {
     use super::*;
 
     /// An injected failure at the first, second, middle, last and
-    /// `stress_random_faults` random possible CPUs: ENOMEM each time, every
-    /// slot NULL, nothing left to free.
+    /// `stress_random_faults` random possible CPUs, in each layout: ENOMEM
+    /// each time, every slot NULL, nothing left to free.
     #[test]
     fn allocation_failure_at_every_index_class() -> Result {
-        reset();
-        let count = cpus::possible_mask().weight() as usize;
-        let fixed = [0, 1.min(count - 1), count / 2, count - 1];
-        let random = stress_random_faults.value() as usize;
-        let mut failures = 0usize;
-        for i in 0..fixed.len() + random {
-            let index = fixed.get(i).copied().unwrap_or_else(|| random_below(count));
-            let fail = FailAt::new(index);
-            let result = allocator::enable();
-            drop(fail);
-            let clean =
-                result == Err(ENOMEM) && all_slots_null() && allocator::state() == State::Disabled;
-            if !clean {
-                failures += 1;
+        for_each_layout(|_| {
+            let count = cpus::possible_mask().weight() as usize;
+            let fixed = [0, 1.min(count - 1), count / 2, count - 1];
+            let random = stress_random_faults.value() as usize;
+            let mut failures = 0usize;
+            for i in 0..fixed.len() + random {
+                let index = fixed.get(i).copied().unwrap_or_else(|| random_below(count));
+                let fail = FailAt::new(index);
+                let result = allocator::enable();
+                drop(fail);
+                let clean = result == Err(ENOMEM)
+                    && all_slots_null()
+                    && allocator::state() == State::Disabled;
+                if !clean {
+                    failures += 1;
+                }
             }
-        }
-        rcu_ptr::barrier();
-        assert_eq!(failures, 0);
-        assert_eq!(rcu_ptr::frees_pending(), 0);
-        assert_eq!(allocator::stats()?.arrays, 0);
-        Ok(())
+            rcu_ptr::barrier();
+            assert_eq!(failures, 0);
+            assert_eq!(rcu_ptr::frees_pending(), 0);
+            assert_eq!(allocator::stats()?.arrays, 0);
+            Ok(())
+        })
     }
 
     /// Eight threads race `stress_attempts` enables against disables and

@@ -6,7 +6,7 @@
 //! returns to the disabled state with every RCU free done.
 
 use crate::{
-    allocator::{self, fault::FailAt, State},
+    allocator::{self, fault::FailAt, Layout, State},
     control, cpus,
     flex_array::{struct_size, SeqArrayBox},
     kick,
@@ -23,7 +23,7 @@ use kernel::{
         atomic::{Atomic, Relaxed},
         rcu,
     },
-    time::{Delta, Instant, Monotonic},
+    time::{delay::fsleep, Delta, Instant, Monotonic},
     workqueue,
 };
 
@@ -49,10 +49,35 @@ fn n_possible() -> u64 {
     u64::from(cpus::possible_mask().weight())
 }
 
-/// Back to the disabled state with every RCU free done.
+/// Back to the disabled state with every RCU free done and the layout
+/// chosen at insmod: a failed case may have left any of them changed.
 pub(crate) fn reset() {
     let _ = allocator::disable();
     rcu_ptr::barrier();
+    // Cannot fail: disabled, and the cases run one at a time.
+    let _ = allocator::set_layout(Layout::from_packed(
+        crate::module_parameters::packed.value(),
+    ));
+}
+
+/// Runs `case` once with each layout, each time from the disabled state.
+pub(crate) fn for_each_layout(case: impl Fn(Layout) -> Result) -> Result {
+    for layout in Layout::ALL {
+        reset();
+        allocator::set_layout(layout)?;
+        let result = case(layout);
+        reset();
+        result?;
+    }
+    Ok(())
+}
+
+/// RCU callbacks one disable queues: one per array, or one for all.
+fn callbacks_per_disable(layout: Layout) -> u64 {
+    match layout {
+        Layout::Kvzalloc => n_possible(),
+        Layout::Packed => 1,
+    }
 }
 
 pub(crate) fn all_slots_null() -> bool {
@@ -158,29 +183,84 @@ mod allocator_cases {
         Ok(())
     }
 
-    /// After enable every possible CPU has nr_cpu_ids zeroed entries on its node.
+    /// After enable every possible CPU has nr_cpu_ids zeroed entries on its
+    /// node, in either layout.
     #[test]
     fn enable_allocates_zeroed_node_local_arrays() -> Result {
-        reset();
-        allocator::enable()?;
-        assert_eq!(allocator::state(), State::Enabled);
-        let guard = rcu::read_lock();
-        let mut ok = true;
-        for cpu in cpus::possible() {
-            let Some(array) = allocator::slot(cpu).dereference(&guard) else {
-                ok = false;
-                break;
-            };
-            ok &= array.len() == n();
-            ok &= array.seqs().iter().all(|s| s.load(Relaxed) == 0);
-            let node = cpus::node_of(cpu);
-            if node != bindings::NUMA_NO_NODE {
-                ok &= array.node() == node;
+        for_each_layout(|_| {
+            allocator::enable()?;
+            assert_eq!(allocator::state(), State::Enabled);
+            let guard = rcu::read_lock();
+            let mut ok = true;
+            for cpu in cpus::possible() {
+                let Some(array) = allocator::slot(cpu).dereference(&guard) else {
+                    ok = false;
+                    break;
+                };
+                ok &= array.len() == n();
+                ok &= array.seqs().iter().all(|s| s.load(Relaxed) == 0);
+                let node = cpus::node_of(cpu);
+                if node != bindings::NUMA_NO_NODE {
+                    ok &= array.node() == node;
+                }
             }
+            drop(guard);
+            reset();
+            assert!(ok);
+            Ok(())
+        })
+    }
+
+    /// The packed layout puts a node's arrays one cache-aligned stride apart,
+    /// so its blocks hold at most 1.02 times the exact need above 64 CPUs.
+    #[test]
+    fn packed_arrays_are_back_to_back_on_cache_lines() -> Result {
+        reset();
+        allocator::set_layout(Layout::Packed)?;
+        allocator::enable()?;
+        let stride = crate::packed::stride(n()).ok_or(EOVERFLOW)?;
+        let guard = rcu::read_lock();
+        let mut aligned = true;
+        let mut back_to_back = true;
+        let mut prev: Option<(i32, usize)> = None;
+        for cpu in cpus::possible() {
+            let addr = allocator::slot(cpu)
+                .dereference(&guard)
+                .map_or(0, |a| core::ptr::from_ref(a).addr());
+            aligned &= addr != 0 && addr % 64 == 0;
+            let node = cpus::node_of(cpu);
+            if let Some((prev_node, prev_addr)) = prev.filter(|(p, _)| *p == node) {
+                back_to_back &= addr == prev_addr + stride && prev_node == node;
+            }
+            prev = Some((node, addr));
         }
         drop(guard);
         reset();
-        assert!(ok);
+        assert!(aligned);
+        assert!(back_to_back);
+        assert!(stride - 8 * n() < header_size() + 64);
+        if n() > 64 {
+            assert!(stride * 100 <= 8 * n() * 102);
+        }
+        Ok(())
+    }
+
+    /// The layout changes only while disabled, and only to a known name.
+    #[test]
+    fn layout_changes_only_while_disabled() -> Result {
+        reset();
+        let before = allocator::layout();
+        assert_eq!(control::parse_layout(b"packed\n"), Ok(Layout::Packed));
+        assert_eq!(control::parse_layout(b"kvzalloc"), Ok(Layout::Kvzalloc));
+        assert_eq!(control::parse_layout(b"Packed"), Err(EINVAL));
+        assert_eq!(control::parse_layout(b"packed "), Err(EINVAL));
+        assert_eq!(control::parse_layout(b""), Err(EINVAL));
+        allocator::enable()?;
+        let busy = Layout::ALL.map(allocator::set_layout);
+        let during = allocator::layout();
+        reset();
+        assert_eq!(busy, [Err(EBUSY), Err(EBUSY)]);
+        assert_eq!(during, before);
         Ok(())
     }
 
@@ -189,6 +269,7 @@ mod allocator_cases {
     #[test]
     fn array_size_is_struct_size() -> Result {
         reset();
+        allocator::set_layout(Layout::Kvzalloc)?;
         let expected = struct_size(n()).ok_or(EOVERFLOW)?;
         assert_eq!(expected, header_size() + 8 * n());
         allocator::enable()?;
@@ -233,112 +314,127 @@ mod allocator_cases {
     /// leaves the live arrays as they were (the bug fixed by 05e63305c85c8).
     #[test]
     fn second_enable_is_ebusy_and_keeps_live_arrays() -> Result {
-        reset();
-        allocator::enable()?;
-        let first = cpus::possible().next().ok_or(ENODEV)?;
-        let last = cpus::possible().last().ok_or(ENODEV)?;
-        let (p_first, p_last) = {
+        for_each_layout(|_| {
+            allocator::enable()?;
+            let first = cpus::possible().next().ok_or(ENODEV)?;
+            let last = cpus::possible().last().ok_or(ENODEV)?;
+            let (p_first, p_last) = {
+                let guard = rcu::read_lock();
+                let a = allocator::slot(first).dereference(&guard).ok_or(ENOMEM)?;
+                let b = allocator::slot(last).dereference(&guard).ok_or(ENOMEM)?;
+                a.set(0, 0xfeed);
+                b.set(n() - 1, 0xbeef);
+                (core::ptr::from_ref(a), core::ptr::from_ref(b))
+            };
+            let before = allocator::stats()?;
+            let second = allocator::enable();
+            let after = allocator::stats()?;
             let guard = rcu::read_lock();
             let a = allocator::slot(first).dereference(&guard).ok_or(ENOMEM)?;
             let b = allocator::slot(last).dereference(&guard).ok_or(ENOMEM)?;
-            a.set(0, 0xfeed);
-            b.set(n() - 1, 0xbeef);
-            (core::ptr::from_ref(a), core::ptr::from_ref(b))
-        };
-        let before = allocator::stats()?;
-        let second = allocator::enable();
-        let after = allocator::stats()?;
-        let guard = rcu::read_lock();
-        let a = allocator::slot(first).dereference(&guard).ok_or(ENOMEM)?;
-        let b = allocator::slot(last).dereference(&guard).ok_or(ENOMEM)?;
-        let same = core::ptr::eq(a, p_first) && core::ptr::eq(b, p_last);
-        let intact = a.get(0) == Some(0xfeed) && b.get(n() - 1) == Some(0xbeef);
-        drop(guard);
-        reset();
-        assert_eq!(second, Err(EBUSY));
-        assert!(same);
-        assert!(intact);
-        assert_eq!(after.arrays, before.arrays);
-        assert_eq!(after.bytes, before.bytes);
-        assert_eq!(after.frees_pending, before.frees_pending);
-        Ok(())
+            let same = core::ptr::eq(a, p_first) && core::ptr::eq(b, p_last);
+            let intact = a.get(0) == Some(0xfeed) && b.get(n() - 1) == Some(0xbeef);
+            drop(guard);
+            reset();
+            assert_eq!(second, Err(EBUSY));
+            assert!(same);
+            assert!(intact);
+            assert_eq!(after.arrays, before.arrays);
+            assert_eq!(after.bytes, before.bytes);
+            assert_eq!(after.frees_pending, before.frees_pending);
+            Ok(())
+        })
     }
 
     /// Disable empties every slot at once; the memory comes back after the
-    /// RCU frees have run.
+    /// RCU frees have run: one callback per array, or one in all when packed.
     #[test]
     fn disable_nulls_slots_and_frees_through_rcu() -> Result {
-        reset();
-        allocator::enable()?;
-        let enabled = allocator::stats()?;
-        allocator::disable()?;
-        let nulled = all_slots_null();
-        let disabled = allocator::stats()?;
-        rcu_ptr::barrier();
-        let done = allocator::stats()?;
-        assert_eq!(enabled.arrays, n_possible());
-        assert_eq!(
-            enabled.bytes,
-            n_possible() * struct_size(n()).ok_or(EOVERFLOW)? as u64
-        );
-        assert!(nulled);
-        assert_eq!(disabled.arrays, 0);
-        assert_eq!(disabled.bytes, 0);
-        assert!(disabled.frees_pending <= n_possible());
-        assert_eq!(done.frees_pending, 0);
-        assert_eq!(allocator::state(), State::Disabled);
-        Ok(())
+        for_each_layout(|layout| {
+            allocator::enable()?;
+            let enabled = allocator::stats()?;
+            let queued = rcu_ptr::frees_queued();
+            allocator::disable()?;
+            let callbacks = rcu_ptr::frees_queued() - queued;
+            let nulled = all_slots_null();
+            let disabled = allocator::stats()?;
+            rcu_ptr::barrier();
+            let done = allocator::stats()?;
+            assert_eq!(enabled.arrays, n_possible());
+            assert_eq!(
+                enabled.bytes,
+                n_possible() * struct_size(n()).ok_or(EOVERFLOW)? as u64
+            );
+            assert_eq!(callbacks, callbacks_per_disable(layout));
+            assert!(nulled);
+            assert_eq!(disabled.arrays, 0);
+            assert_eq!(disabled.bytes, 0);
+            assert!(disabled.frees_pending <= callbacks);
+            assert_eq!(done.frees_pending, 0);
+            assert_eq!(allocator::state(), State::Disabled);
+            Ok(())
+        })
     }
 
     /// Enable/disable cycles leak nothing: no arrays, no pending frees, and
     /// free memory back to where it was (within one array's worth of noise).
     #[test]
     fn enable_disable_cycles_leak_nothing() -> Result {
-        reset();
         // Each cycle zeroes n_possible x n x 8 bytes: bound the work at big counts.
         let cycles = match n() {
             0..=1024 => 100,
             1025..=4096 => 4,
             _ => 2,
         };
-        let before = free_pages();
-        for _ in 0..cycles {
-            allocator::enable()?;
-            allocator::disable()?;
-        }
-        rcu_ptr::barrier();
-        let after = free_pages();
-        let stats = allocator::stats()?;
-        assert_eq!(stats.arrays, 0);
-        assert_eq!(stats.frees_pending, 0);
-        let one_enable_pages = n_possible() * struct_size(n()).ok_or(EOVERFLOW)? as u64 / 4096;
-        assert!(after + one_enable_pages / 2 + 256 >= before);
-        Ok(())
+        for_each_layout(|_| {
+            let before = free_pages();
+            for _ in 0..cycles {
+                allocator::enable()?;
+                allocator::disable()?;
+            }
+            rcu_ptr::barrier();
+            let stats = allocator::stats()?;
+            let one_enable_pages = n_possible() * struct_size(n()).ok_or(EOVERFLOW)? as u64 / 4096;
+            // vfree() from an RCU callback hands the pages to a workqueue:
+            // give it up to five seconds.
+            let mut after = free_pages();
+            for _ in 0..100 {
+                if after + one_enable_pages / 2 + 256 >= before {
+                    break;
+                }
+                fsleep(Delta::from_millis(50));
+                after = free_pages();
+            }
+            assert_eq!(stats.arrays, 0);
+            assert_eq!(stats.frees_pending, 0);
+            assert!(after + one_enable_pages / 2 + 256 >= before);
+            Ok(())
+        })
     }
 
     /// An allocation failure at the first, a middle and the last possible CPU
     /// fails the enable with ENOMEM and leaves nothing behind.
     #[test]
     fn allocation_failure_frees_everything() -> Result {
-        reset();
-        let count = cpus::possible_mask().weight() as usize;
-        for index in [0, count / 2, count - 1] {
-            let fail = FailAt::new(index);
-            let result = allocator::enable();
-            drop(fail);
-            let nulled = all_slots_null();
-            rcu_ptr::barrier();
-            let stats = allocator::stats()?;
-            assert_eq!(result, Err(ENOMEM));
-            assert!(nulled);
-            assert_eq!(allocator::state(), State::Disabled);
-            assert_eq!(stats.arrays, 0);
-            assert_eq!(stats.frees_pending, 0);
-        }
-        // And the allocator still works afterwards.
-        allocator::enable()?;
-        reset();
-        Ok(())
+        for_each_layout(|_| {
+            let count = cpus::possible_mask().weight() as usize;
+            for index in [0, count / 2, count - 1] {
+                let fail = FailAt::new(index);
+                let result = allocator::enable();
+                drop(fail);
+                let nulled = all_slots_null();
+                rcu_ptr::barrier();
+                let stats = allocator::stats()?;
+                assert_eq!(result, Err(ENOMEM));
+                assert!(nulled);
+                assert_eq!(allocator::state(), State::Disabled);
+                assert_eq!(stats.arrays, 0);
+                assert_eq!(stats.frees_pending, 0);
+            }
+            // And the allocator still works afterwards.
+            allocator::enable()?;
+            Ok(())
+        })
     }
 
     /// The reader (the kick irq_work) finds a NULL slot while disabled and
@@ -365,24 +461,25 @@ mod allocator_cases {
     /// another CPU disables; the free happens only after it leaves.
     #[test]
     fn reader_keeps_memory_across_disable() -> Result {
-        reset();
-        allocator::enable()?;
-        let cpu = cpus::possible().last().ok_or(ENODEV)?;
-        let guard = rcu::read_lock();
-        let array = allocator::slot(cpu).dereference(&guard).ok_or(ENOMEM)?;
-        let disabled = run_elsewhere(allocator::disable);
-        let nulled = !allocator::slot(cpu).is_set();
-        // KASAN checks every one of these reads.
-        let readable = array.len() == n() && array.seqs().iter().all(|s| s.load(Relaxed) == 0);
-        let pending = rcu_ptr::frees_pending();
-        drop(guard);
-        rcu_ptr::barrier();
-        assert_eq!(disabled, Ok(()));
-        assert!(nulled);
-        assert!(readable);
-        assert_eq!(pending, n_possible());
-        assert_eq!(rcu_ptr::frees_pending(), 0);
-        Ok(())
+        for_each_layout(|layout| {
+            allocator::enable()?;
+            let cpu = cpus::possible().last().ok_or(ENODEV)?;
+            let guard = rcu::read_lock();
+            let array = allocator::slot(cpu).dereference(&guard).ok_or(ENOMEM)?;
+            let disabled = run_elsewhere(allocator::disable);
+            let nulled = !allocator::slot(cpu).is_set();
+            // KASAN checks every one of these reads.
+            let readable = array.len() == n() && array.seqs().iter().all(|s| s.load(Relaxed) == 0);
+            let pending = rcu_ptr::frees_pending();
+            drop(guard);
+            rcu_ptr::barrier();
+            assert_eq!(disabled, Ok(()));
+            assert!(nulled);
+            assert!(readable);
+            assert_eq!(pending, callbacks_per_disable(layout));
+            assert_eq!(rcu_ptr::frees_pending(), 0);
+            Ok(())
+        })
     }
 
     /// A replaced pointer is freed through call_rcu(), once, after a grace period.
@@ -451,14 +548,15 @@ mod allocator_cases {
     /// The per-node byte counts add up to the total.
     #[test]
     fn stats_per_node_add_up() -> Result {
-        reset();
-        allocator::enable()?;
-        let stats = allocator::stats()?;
-        reset();
-        let sum: u64 = stats.node_bytes.iter().map(|(_, b)| *b).sum();
-        assert_eq!(sum, stats.bytes);
-        assert!(!stats.node_bytes.is_empty());
-        Ok(())
+        for_each_layout(|_| {
+            allocator::enable()?;
+            let stats = allocator::stats()?;
+            reset();
+            let sum: u64 = stats.node_bytes.iter().map(|(_, b)| *b).sum();
+            assert_eq!(sum, stats.bytes);
+            assert!(!stats.node_bytes.is_empty());
+            Ok(())
+        })
     }
 }
 

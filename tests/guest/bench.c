@@ -7,10 +7,12 @@
  *     module's own byte count,
  *   - the enable latency (the write to "enable"),
  *   - disable until the memory is back: the write to "disable" until
- *     rcu_frees_pending reads 0,
+ *     rcu_frees_pending reads 0 and MemFree is back within 1 % of where it
+ *     was (vfree() from an RCU callback defers the unmapping to a workqueue),
  *   - the call_rcu() callbacks queued per disable ("rcu_callbacks"),
- * and, in the first period, the round trip of KICKS kicks with wait to
- * another CPU. Prints one JSON object on stdout.
+ * and, in the first period, the reader's hot path (READER_RUNS runs of
+ * READER_OPS operations through "bench_reader") and the round trip of KICKS
+ * kicks with wait to another CPU. Prints one JSON object on stdout.
  *
  * Built static on the host (gcc -static) and run from the initramfs.
  */
@@ -22,6 +24,8 @@
 #include <unistd.h>
 
 #define KICKS 200
+#define READER_RUNS 11
+#define READER_OPS "1000000"
 
 static const char *dir;
 
@@ -95,6 +99,7 @@ static void print_list(const char *name, const long long *v, int n, int last)
 int main(int argc, char **argv)
 {
 	long long consumed[64], enable_ns[64], disable_ns[64], callbacks[64], kick_ns[KICKS];
+	long long reader_ps[READER_RUNS];
 	long long bytes = 0, arrays = 0, nr, possible;
 	char kick_cmd[32];
 	int reps;
@@ -122,6 +127,20 @@ int main(int argc, char **argv)
 		bytes = stat_of("bytes:");
 		arrays = stat_of("arrays:");
 		if (r == 0) {
+			char path[256];
+
+			snprintf(path, sizeof(path), "%s/bench_reader", dir);
+			for (int k = 0; k < READER_RUNS; k++) {
+				long long ops, ns;
+				FILE *f;
+
+				put("bench_reader", READER_OPS);
+				f = fopen(path, "r");
+				if (!f || fscanf(f, "%lld %lld", &ops, &ns) != 2 || ops <= 0)
+					die(path);
+				fclose(f);
+				reader_ps[k] = ns * 1000 / ops;
+			}
 			for (int k = 0; k < KICKS; k++) {
 				t0 = now_ns();
 				put("kick", kick_cmd);
@@ -131,9 +150,10 @@ int main(int argc, char **argv)
 		cb0 = stat_of("rcu_callbacks:");
 		t0 = now_ns();
 		put("disable", "1");
-		while (stat_of("rcu_frees_pending:") != 0) {
+		while (stat_of("rcu_frees_pending:") != 0 ||
+		       memfree_bytes() < m0 - (consumed[r] / 100 > (4 << 20) ? consumed[r] / 100 : (4 << 20))) {
 			if (now_ns() - t0 > 30000000000LL)
-				die("waiting for the RCU frees");
+				die("waiting for the memory to come back");
 			usleep(100);
 		}
 		disable_ns[r] = now_ns() - t0;
@@ -147,6 +167,7 @@ int main(int argc, char **argv)
 	print_list("enable_ns", enable_ns, reps, 0);
 	print_list("disable_until_freed_ns", disable_ns, reps, 0);
 	print_list("rcu_callbacks_per_disable", callbacks, reps, 0);
+	print_list("reader_ps_per_op", reader_ps, READER_RUNS, 0);
 	print_list("kick_wait_ns", kick_ns, KICKS, 1);
 	printf("}\n");
 	return 0;

@@ -18,7 +18,8 @@
 
 #define MAX_INPUT 32
 
-static const char *const files[] = { "enable", "disable", "kick", "state", "stats" };
+static const char *const files[] = { "enable", "disable", "kick", "layout", "bench_reader",
+				     "state", "stats" };
 
 static unsigned long long rng = 88172645463325252ULL;
 
@@ -40,6 +41,18 @@ static int valid(const char *file, const char *buf, size_t len, unsigned long nr
 		len--;
 	if (!strcmp(file, "enable") || !strcmp(file, "disable"))
 		return len == 1 && buf[0] == '1';
+	if (!strcmp(file, "layout"))
+		return (len == 8 && !memcmp(buf, "kvzalloc", 8)) || (len == 6 && !memcmp(buf, "packed", 6));
+	if (!strcmp(file, "bench_reader")) {
+		for (i = 0; i < len; i++) {
+			if (buf[i] < '0' || buf[i] > '9')
+				return 0;
+			cpu = cpu * 10 + (unsigned long long)(buf[i] - '0');
+			if (cpu > 10000000ULL)
+				return 0;
+		}
+		return len > 0 && cpu > 0;
+	}
 	if (strcmp(file, "kick"))
 		return 0;
 	if (len > 5 && !memcmp(buf + len - 5, " wait", 5))
@@ -86,7 +99,9 @@ static size_t generate(unsigned int n, char *buf, size_t size, unsigned long nr_
 	case 7: /* near misses */
 		return (size_t)snprintf(buf, size, "%s",
 					(const char *[]){ " 1", "1 ", "+1", "0x1", "one", "2", "0", "1\r\n",
-							  "wait", " wait", "1  wait", "1 WAIT" }[next() % 12]);
+							  "wait", " wait", "1  wait", "1 WAIT", "Packed",
+							  "packed ", "kvzalloc\n\n", "pack", "vmalloc",
+							  "10000001" }[next() % 18]);
 	default: /* a NUL in the middle */
 		len = (size_t)snprintf(buf, size, "1%c%llu", 0, next() % 10);
 		return len;

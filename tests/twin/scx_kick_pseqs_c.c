@@ -7,7 +7,7 @@
  * rcu_assign_pointer(), rcu_replace_pointer() + call_rcu(), and a reader
  * using rcu_dereference_bh() with a NULL check. The controls match the Rust
  * module's, in /sys/kernel/debug/scx_kick_pseqs_c/: enable, disable, state,
- * stats and kick.
+ * stats, kick and bench_reader.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -259,6 +259,75 @@ static ssize_t kick_write(struct file *file, const char __user *ubuf, size_t len
 	return ret ?: len;
 }
 
+/*
+ * The reader's hot path in a loop, as the Rust module's bench_reader runs it:
+ * this CPU's pointer, the NULL check, one pick sequence recorded; with
+ * preemption off, which is the RCU read-side section.
+ */
+#define BENCH_MAX_OPS 10000000ULL
+static u64 bench_ops, bench_ns;
+
+static ssize_t bench_reader_write(struct file *file, const char __user *ubuf, size_t len,
+				  loff_t *ppos)
+{
+	unsigned int *targets, n = 0, t = 0;
+	char buf[33];
+	u64 ops, i, start, ns;
+	int cpu, ret = read_input(ubuf, len, buf);
+
+	if (ret)
+		return ret;
+	if (!isdigit(buf[0]) || kstrtoull(buf, 10, &ops) || !ops || ops > BENCH_MAX_OPS)
+		return -EINVAL;
+	targets = kmalloc_array(num_possible_cpus(), sizeof(*targets), GFP_KERNEL);
+	if (!targets)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		targets[n++] = cpu;
+	preempt_disable();
+	start = ktime_get_ns();
+	for (i = 0; i < ops; i++) {
+		struct scx_kick_pseqs *p;
+
+		cpu = targets[t];
+		if (++t == n)
+			t = 0;
+		p = rcu_dereference_sched(*this_cpu_ptr(&scx_kick_pseqs));
+		if (unlikely(!p)) {
+			ret = -ENXIO;
+			break;
+		}
+		p->seqs[cpu] = READ_ONCE(per_cpu_ptr(&kick_cpus, cpu)->pnt_seq);
+	}
+	ns = ktime_get_ns() - start;
+	preempt_enable();
+	kfree(targets);
+	if (ret)
+		return ret;
+	bench_ops = ops;
+	bench_ns = ns;
+	return len;
+}
+
+static int bench_reader_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%llu %llu\n", bench_ops, bench_ns);
+	return 0;
+}
+
+static int bench_reader_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, bench_reader_show, NULL);
+}
+
+static const struct file_operations bench_reader_fops = {
+	.open = bench_reader_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = bench_reader_write,
+};
+
 static int state_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "%s\n", READ_ONCE(scx_enabled) ? "enabled" : "disabled");
@@ -318,6 +387,7 @@ static int __init twin_init(void)
 	debugfs_create_file("kick", 0200, dir, NULL, &kick_fops);
 	debugfs_create_file("state", 0444, dir, NULL, &state_fops);
 	debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
+	debugfs_create_file("bench_reader", 0600, dir, NULL, &bench_reader_fops);
 	return 0;
 }
 
