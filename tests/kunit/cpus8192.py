@@ -28,9 +28,11 @@ CONFIG_SERIAL_8250_CONSOLE=y''',
 	kernel_path='arch/x86/boot/bzImage',
 	# loglevel=5 keeps the built-in executor's empty "1..0" plan, an info
 	# message, off the console: kunit.py would stop at it. The guest raises
-	# the level again before loading the module.
+	# the level again before loading the module. kunit_shutdown=none: the
+	# suites run when /init loads the module, after the built-in executor,
+	# which would otherwise reboot first; the guest powers off when done.
 	kernel_command_line='console=ttyS0,115200 rdinit=/init panic=-1 maxcpus=2 '
-			    'log_buf_len=1M swiotlb=2048,1 loglevel=5',
+			    'log_buf_len=1M swiotlb=2048,1 loglevel=5 kunit_shutdown=none',
 	# SeaBIOS hands over in x2APIC mode only with more than 255 possible
 	# vCPUs, and the IOMMU with interrupt remapping keeps the kernel there,
 	# so that it accepts the x2APIC entries of the MADT override.
