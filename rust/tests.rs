@@ -10,6 +10,7 @@ use crate::{
     control, cpus,
     flex_array::{struct_size, SeqArrayBox},
     kick,
+    once::read_once,
     percpu::{define_per_cpu, PreemptGuard},
     rcu_ptr::{self, RcuPtr, UpdateSide},
     shim,
@@ -198,7 +199,7 @@ mod allocator_cases {
                     break;
                 };
                 ok &= array.len() == n();
-                ok &= array.seqs().iter().all(|s| s.load(Relaxed) == 0);
+                ok &= array.seqs().iter().all(|s| read_once(s) == 0);
                 let node = cpus::node_of(cpu);
                 if node != bindings::NUMA_NO_NODE {
                     ok &= array.node() == node;
@@ -469,7 +470,7 @@ mod allocator_cases {
             let disabled = run_elsewhere(allocator::disable);
             let nulled = !allocator::slot(cpu).is_set();
             // KASAN checks every one of these reads.
-            let readable = array.len() == n() && array.seqs().iter().all(|s| s.load(Relaxed) == 0);
+            let readable = array.len() == n() && array.seqs().iter().all(|s| read_once(s) == 0);
             let pending = rcu_ptr::frees_pending();
             drop(guard);
             rcu_ptr::barrier();
