@@ -193,7 +193,8 @@ pub(crate) fn this_cpu_slot<'a>(pin: &'a impl CpuPinned) -> &'a RcuPtr {
 /// nothing left allocated, when any array cannot be allocated.
 pub(crate) fn enable() -> Result {
     let mut lock = ENABLE_MUTEX.lock();
-    // SAFETY: Every update of the `KICK_PSEQS` pointers happens under `ENABLE_MUTEX`.
+    // SAFETY: `ENABLE_MUTEX` is held (`lock`) for as long as `update` lives,
+    // and every update of the `KICK_PSEQS` pointers happens under it.
     let update = unsafe { UpdateSide::new(&ENABLE_MUTEX) };
     // Mutant (b), before 05e63305c85c8: allocate first, free on EBUSY.
     #[cfg(scx_mutant = "b")]
@@ -322,7 +323,8 @@ pub(crate) fn disable() -> Result {
     // Mutant (e) frees without this.
     #[cfg(not(scx_mutant = "e"))]
     kick::sync_all();
-    // SAFETY: Every update of the `KICK_PSEQS` pointers happens under `ENABLE_MUTEX`.
+    // SAFETY: `ENABLE_MUTEX` is held (`lock`) for as long as `update` lives,
+    // and every update of the `KICK_PSEQS` pointers happens under it.
     let update = unsafe { UpdateSide::new(&ENABLE_MUTEX) };
     free_all(&mut lock, &update);
     set_state(State::Disabled, &lock);
