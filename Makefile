@@ -37,7 +37,7 @@ help:
 	@echo "  mutants        run the suites against each historical bug; prints 'killed K of 7'"
 	@echo "  bench          Rust vs a C twin of upstream at 64/4097/5000/8192 CPUs"
 	@echo "  boottest       Debian's 6.12 and our 7.3 with sched_ext at 4096/4097/8192 CPUs"
-	@echo "  check-4096     the suites with 4096 vCPUs online (long)"
+	@echo "  check-4096     the suites with 1024/2048/4096 vCPUs online (hours on 2 cores)"
 	@echo "  kunit          the suites at 8192 CPUs through kunit.py exec"
 	@echo "  rustfmtcheck   the kernel's rustfmt check on rust/"
 	@echo "  clippy         build with CLIPPY=1"

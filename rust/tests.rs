@@ -213,7 +213,8 @@ mod allocator_cases {
     }
 
     /// The packed layout puts a node's arrays one cache-aligned stride apart,
-    /// so its blocks hold at most 1.02 times the exact need above 64 CPUs.
+    /// so its blocks hold at most 1.02 times the exact need above 1024 CPUs:
+    /// header and padding add under 88 bytes to each 8 x nr_cpu_ids.
     #[test]
     fn packed_arrays_are_back_to_back_on_cache_lines() -> Result {
         reset();
@@ -240,7 +241,7 @@ mod allocator_cases {
         assert!(aligned);
         assert!(back_to_back);
         assert!(stride - 8 * n() < header_size() + 64);
-        if n() > 64 {
+        if n() > 1024 {
             assert!(stride * 100 <= 8 * n() * 102);
         }
         Ok(())
