@@ -31,11 +31,24 @@ static unsigned long long next(void)
 	return rng;
 }
 
+/* Is buf[0..len) a decimal number of at most max? Sets *value if so. */
+static int decimal(const char *buf, size_t len, unsigned long long max, unsigned long long *value)
+{
+	*value = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return 0;
+		*value = *value * 10 + (unsigned long long)(buf[i] - '0');
+		if (*value > max)
+			return 0;
+	}
+	return len > 0;
+}
+
 /* The module's grammar: is this a write the file would accept? */
 static int valid(const char *file, const char *buf, size_t len, unsigned long nr_cpu_ids)
 {
-	unsigned long long cpu = 0;
-	size_t i, digits = 0;
+	unsigned long long v;
 
 	if (len && buf[len - 1] == '\n')
 		len--;
@@ -43,29 +56,13 @@ static int valid(const char *file, const char *buf, size_t len, unsigned long nr
 		return len == 1 && buf[0] == '1';
 	if (!strcmp(file, "layout"))
 		return (len == 8 && !memcmp(buf, "kvzalloc", 8)) || (len == 6 && !memcmp(buf, "packed", 6));
-	if (!strcmp(file, "bench_reader")) {
-		for (i = 0; i < len; i++) {
-			if (buf[i] < '0' || buf[i] > '9')
-				return 0;
-			cpu = cpu * 10 + (unsigned long long)(buf[i] - '0');
-			if (cpu > 10000000ULL)
-				return 0;
-		}
-		return len > 0 && cpu > 0;
-	}
+	if (!strcmp(file, "bench_reader"))
+		return decimal(buf, len, 10000000ULL, &v) && v > 0;
 	if (strcmp(file, "kick"))
 		return 0;
 	if (len > 5 && !memcmp(buf + len - 5, " wait", 5))
 		len -= 5;
-	for (i = 0; i < len; i++) {
-		if (buf[i] < '0' || buf[i] > '9')
-			return 0;
-		cpu = cpu * 10 + (unsigned long long)(buf[i] - '0');
-		if (cpu > 0xffffffffULL)
-			return 0;
-		digits++;
-	}
-	return digits > 0 && cpu < nr_cpu_ids;
+	return decimal(buf, len, 0xffffffffULL, &v) && v < nr_cpu_ids;
 }
 
 /* One malformed input of class @n % 9. */
