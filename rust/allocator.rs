@@ -265,6 +265,11 @@ fn node_index(cpu: CpuId) -> Result<usize> {
 /// Allocates every node's block first and publishes only once all exist, so
 /// that an allocation failure frees a batch no reader has seen.
 fn alloc_packed(batch: &mut Option<Batch>, update: &UpdateSide<'_>) -> Result {
+    // Only `free_all()` may drop a published batch (through RCU): never
+    // replace one here. The caller's `free_all()` retires it.
+    if warn_on_once!(batch.is_some()) {
+        return Err(EBUSY);
+    }
     let len = kernel::cpu::nr_cpu_ids() as usize;
     let mut plan = KVec::from_elem(NodePlan::default(), cpus::nr_node_ids(), GFP_KERNEL)?;
     for (index, cpu) in cpus::possible().enumerate() {
