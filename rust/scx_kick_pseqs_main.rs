@@ -49,6 +49,10 @@ module! {
             default: 10000,
             description: "KUnit stress suite: enable attempts raced by 8 threads",
         },
+        stress_cpus: u32 {
+            default: 0,
+            description: "KUnit stress suite: most CPUs running kick threads and the ring, spread evenly (0: all online)",
+        },
         stress_cycles: u32 {
             default: 1000,
             description: "KUnit stress suite: enable/disable cycles while kicks fire",

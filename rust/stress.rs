@@ -9,7 +9,9 @@
 use crate::{
     allocator::{self, fault::FailAt, State},
     cpus, kick, kthreads,
-    module_parameters::{stress_attempts, stress_cycles, stress_random_faults, stress_ring_ms},
+    module_parameters::{
+        stress_attempts, stress_cpus, stress_cycles, stress_random_faults, stress_ring_ms,
+    },
     rcu_ptr,
     tests::{all_slots_null, for_each_layout, reset, skip},
 };
@@ -28,6 +30,30 @@ fn online_cpus() -> impl Iterator<Item = CpuId> {
 /// The `i`-th online CPU.
 fn nth_online(i: usize) -> Option<CpuId> {
     online_cpus().nth(i)
+}
+
+/// How many CPUs run kick threads and form the ring: every online CPU, or at
+/// most `stress_cpus` of them. Thousands of busy threads on a few host cores
+/// (QEMU TCG) would only measure the host.
+fn stress_cpu_count() -> usize {
+    let online = online_cpus().count();
+    match stress_cpus.value() as usize {
+        0 => online,
+        cap => cap.min(online),
+    }
+}
+
+/// The `i`-th of the `stress_cpu_count()` CPUs, spread evenly from the first
+/// online CPU to the last, so that a capped ring still spans every CPU id
+/// range the arrays cover.
+fn stress_cpu(i: usize) -> Option<CpuId> {
+    let online = online_cpus().count();
+    let span = stress_cpu_count().checked_sub(1)?;
+    // Checked: a division by zero would panic, a path objtool cannot follow.
+    match i.checked_mul(online - 1)?.checked_div(span) {
+        Some(index) => nth_online(index),
+        None => nth_online(i),
+    }
 }
 
 fn random_below(bound: usize) -> usize {
@@ -51,12 +77,12 @@ fn reset_counters() {
     STOP.store(false, Relaxed);
 }
 
-/// A kick from wherever this thread runs; kicks that find no arrays fail
-/// with ENXIO, and none may meet a NULL slot (`kick::null_reads()`).
+/// A kick from wherever this thread runs to one of the stress CPUs; kicks
+/// that find no arrays fail with ENXIO, and none may meet a NULL slot
+/// (`kick::null_reads()`).
 fn kick_somewhere(index: usize, wait: bool) {
-    let online = online_cpus().count();
     // Checked: a remainder by zero would panic, a path objtool cannot follow.
-    let Some(target) = index.checked_rem(online).and_then(nth_online) else {
+    let Some(target) = index.checked_rem(stress_cpu_count()).and_then(stress_cpu) else {
         return;
     };
     match kick::kick(target, wait) {
@@ -97,7 +123,7 @@ fn race_thread(index: usize) {
     }
 }
 
-/// Kicks the next online CPU, with and without wait, until told to stop.
+/// Kicks the next stress CPU, with and without wait, until told to stop.
 fn kick_thread(index: usize) {
     let mut wait = false;
     while !STOP.load(Relaxed) {
@@ -123,8 +149,8 @@ fn cycle_thread() {
 
 /// Kicks the next CPU of the ring with wait, for `stress_ring_ms`.
 fn ring_thread(index: usize) {
-    let ring = online_cpus().count();
-    let Some(next) = (index + 1).checked_rem(ring).and_then(nth_online) else {
+    let ring = stress_cpu_count();
+    let Some(next) = (index + 1).checked_rem(ring).and_then(stress_cpu) else {
         return;
     };
     let start = Instant::<Monotonic>::now();
@@ -204,24 +230,29 @@ mod cases {
         Ok(())
     }
 
-    /// Kicks fire on every online CPU while `stress_cycles` enable/disable
+    /// Kicks fire on every stress CPU while `stress_cycles` enable/disable
     /// cycles run; KASAN, lockdep and RCU watch the console.
     #[test]
     fn readers_against_disable() -> Result {
         reset();
         reset_counters();
         let nulls = kick::null_reads();
-        let online = online_cpus().count();
         kthreads::run(
-            online + 1,
+            stress_cpu_count() + 1,
             |i| {
-                if i == online_cpus().count() {
+                if i == stress_cpu_count() {
                     cycle_thread();
                 } else {
                     kick_thread(i);
                 }
             },
-            nth_online,
+            |i| {
+                if i < stress_cpu_count() {
+                    stress_cpu(i)
+                } else {
+                    None
+                }
+            },
         )?;
         rcu_ptr::barrier();
         assert_eq!(ERRORS.load(Relaxed), 0);
@@ -232,19 +263,20 @@ mod cases {
         Ok(())
     }
 
-    /// Three or more CPUs in a ring, each kicking the next with wait: every
-    /// wait completes (the deadlock fixed by 415cb193bb97 would hang here).
+    /// Three or more CPUs in a ring (every stress CPU), each kicking the
+    /// next with wait: every wait completes (the deadlock fixed by
+    /// 415cb193bb97 would hang here).
     #[test]
     fn cyclic_kick_wait() -> Result {
         reset();
         reset_counters();
-        let ring = online_cpus().count();
+        let ring = stress_cpu_count();
         if ring < 3 {
             skip(c"fewer than 3 CPUs online");
             return Ok(());
         }
         allocator::enable()?;
-        let result = kthreads::run(ring, ring_thread, nth_online);
+        let result = kthreads::run(ring, ring_thread, stress_cpu);
         reset();
         result?;
         assert_eq!(ERRORS.load(Relaxed), 0);
