@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * C helpers for what bindgen cannot reach from an out-of-tree module: macros
- * and static inline functions. Declared in Rust in rust/shim.rs.
+ * and static inline functions. Declared in Rust in abstractions/shim.rs and
+ * tests/shim.rs.
  */
 #ifndef SCX_KICK_PSEQS_HELPERS_H
 #define SCX_KICK_PSEQS_HELPERS_H
-
-#include <linux/types.h>
-
-struct irq_work;
 
 void scxk_preempt_disable(void);
 void scxk_preempt_enable(void);
@@ -16,9 +13,6 @@ void scxk_migrate_disable(void);
 void scxk_migrate_enable(void);
 int scxk_cpu_to_node(int cpu);
 int scxk_mem_to_node(const void *p);
-void scxk_init_irq_work_hard(void *work, void (*func)(struct irq_work *));
 void scxk_kunit_skip(const char *reason);
-void scxk_init_csd(void *csd, void (*func)(void *info));
-bool scxk_csd_busy(const void *csd);
 
 #endif

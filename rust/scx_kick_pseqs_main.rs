@@ -8,31 +8,19 @@
 //! enabled and freed through RCU when it is disabled. This module provides
 //! that allocator, a kick path that reads it like SCX_KICK_WAIT does, a
 //! debugfs control interface, and KUnit suites that run when it is loaded.
-
-// A mutant build (see Kbuild) leaves code unused or unreachable on purpose.
-#![cfg_attr(scx_mutant, allow(unused, unreachable_code))]
+//!
+//! [`abstractions`] holds what is generic (per-CPU statics, RCU pointers,
+//! irq_works, csds, flexible arrays); [`pseqs`] the allocator built on them;
+//! `tests` the KUnit suites, compiled only with KUnit.
 
 use kernel::{debugfs::Scope, prelude::*};
 
-mod allocator;
-mod control;
-mod cpus;
-mod csd;
-mod flex_array;
-mod irq_work;
-mod kick;
-#[cfg(CONFIG_KUNIT)]
-mod kthreads;
-mod once;
-mod packed;
-mod percpu;
-mod rcu_ptr;
-mod reader_bench;
-mod shim;
-#[cfg(CONFIG_KUNIT)]
-mod stress;
+mod abstractions;
+mod pseqs;
 #[cfg(CONFIG_KUNIT)]
 mod tests;
+
+use pseqs::{allocator, control, kick};
 
 module! {
     type: ScxKickPseqs,
@@ -65,25 +53,11 @@ module! {
             default: 3000,
             description: "KUnit stress suite: how long a ring of CPUs kicks with wait",
         },
+        stress_kick_rounds: u32 {
+            default: 3000,
+            description: "KUnit stress suite: rounds of every online CPU kicking one target at once",
+        },
     },
-}
-
-/// Mutant (a), the design the seed replaced: one `__alloc_percpu()` of
-/// `8 * nr_cpu_ids` bytes at init, which fails above 4096 CPUs.
-#[cfg(scx_mutant = "a")]
-fn mutant_a_boot_time_table() -> Result {
-    let size = 8 * kernel::cpu::nr_cpu_ids() as usize;
-    // SAFETY: Plain allocation call; freed right away when it succeeds.
-    let table = unsafe {
-        kernel::bindings::pcpu_alloc_noprof(size, 8, false, kernel::bindings::GFP_KERNEL)
-    };
-    if table.is_null() {
-        pr_err!("mutant a: __alloc_percpu({size}) failed\n");
-        return Err(ENOMEM);
-    }
-    // SAFETY: `table` came from the per-CPU allocator just above.
-    unsafe { kernel::bindings::free_percpu(table) };
-    Ok(())
 }
 
 /// Fields drop in declaration order: the debugfs files go first (their
@@ -108,20 +82,17 @@ impl Drop for Shutdown {
 
 impl kernel::Module for ScxKickPseqs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: Called once, at load, before anything else uses them.
+        // SAFETY: Called once, at load, before anything else uses it.
         unsafe {
             allocator::init(allocator::Layout::from_packed(
                 module_parameters::packed.value(),
-            ));
-            kick::init();
-        }
-        #[cfg(scx_mutant = "a")]
-        mutant_a_boot_time_table()?;
+            ))
+        };
         let debugfs = control::create()?;
         pr_info!(
             "loaded: nr_cpu_ids={} possible={} layout={}\n",
             kernel::cpu::nr_cpu_ids(),
-            cpus::possible_mask().weight(),
+            abstractions::cpus::possible_mask().weight(),
             allocator::layout().name()
         );
         Ok(ScxKickPseqs {

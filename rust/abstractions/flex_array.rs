@@ -7,13 +7,14 @@
 //! given NUMA node. Above a few pages `kvmalloc()` still tries kmalloc first,
 //! which rounds up to a power-of-two number of pages.
 //!
-//! The allocation goes through `__kvmalloc_node_noprof()`, the function that
-//! `KVmalloc` ends in, because it needs `__GFP_RETRY_MAYFAIL`, which
-//! `kernel::alloc::Flags` does not offer: without it, kvmalloc()'s vmalloc
-//! fallback wakes the OOM killer before it returns NULL, and these arrays
-//! (up to nr_cpu_ids^2 * 8 bytes) are optional.
+//! The allocation goes through `kvrealloc_node_align()` with a NULL pointer,
+//! the allocator's public entry that `KVmalloc` uses too, but with raw gfp
+//! bits: it needs `__GFP_RETRY_MAYFAIL`, which `kernel::alloc::Flags` does not
+//! offer. Without it, kvmalloc()'s vmalloc fallback wakes the OOM killer
+//! before it returns NULL, and these arrays (up to nr_cpu_ids^2 * 8 bytes)
+//! are optional.
 
-use crate::once::{read_once, write_once};
+use super::once::{read_once, write_once};
 use core::{mem, ptr::NonNull};
 use kernel::{alloc::AllocError, bindings, sync::atomic::Atomic, types::Opaque};
 
@@ -49,11 +50,13 @@ pub(crate) fn struct_size(len: usize) -> Option<usize> {
 
 impl SeqArray {
     /// The number of sequence numbers.
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
     /// The sequence numbers.
+    #[inline]
     pub(crate) fn seqs(&self) -> &[Atomic<u64>] {
         // SAFETY: By the type invariant `len` entries follow the header; they
         // were zeroed at allocation, and zero is a valid `Atomic<u64>`.
@@ -61,11 +64,13 @@ impl SeqArray {
     }
 
     /// Reads entry `index`, or `None` past the end.
+    #[inline]
     pub(crate) fn get(&self, index: usize) -> Option<u64> {
         self.seqs().get(index).map(read_once)
     }
 
     /// Sets entry `index`; returns `false` past the end.
+    #[inline]
     pub(crate) fn set(&self, index: usize, value: u64) -> bool {
         self.seqs()
             .get(index)
@@ -74,6 +79,7 @@ impl SeqArray {
     }
 
     /// The embedded RCU callback head.
+    #[inline]
     pub(crate) fn rcu_head(&self) -> *mut bindings::callback_head {
         self.rcu.get()
     }
@@ -103,6 +109,7 @@ impl SeqArray {
     }
 
     /// The bytes this array asked the allocator for.
+    #[inline]
     pub(crate) fn size(&self) -> usize {
         // The size was computed without overflow when allocating.
         mem::size_of::<SeqArray>() + self.len * mem::size_of::<Atomic<u64>>()
@@ -111,7 +118,7 @@ impl SeqArray {
     /// The NUMA node the memory of this array is on.
     pub(crate) fn node(&self) -> i32 {
         // SAFETY: `self` points into memory from `kvmalloc()`.
-        unsafe { crate::shim::scxk_mem_to_node(core::ptr::from_ref(self).cast()) }
+        unsafe { super::shim::scxk_mem_to_node(core::ptr::from_ref(self).cast()) }
     }
 }
 
@@ -137,9 +144,20 @@ impl SeqArrayBox {
     pub(crate) fn new_zeroed(len: usize, node: i32) -> Result<Self, AllocError> {
         let size = struct_size(len).ok_or(AllocError)?;
         let align = mem::align_of::<SeqArray>();
-        // SAFETY: Plain allocation call; the flags allow sleeping, which the
-        // callers (task context) do.
-        let mem = unsafe { bindings::__kvmalloc_node_noprof(size, align, GFP_ARRAYS, node) };
+        // SAFETY: With a NULL pointer `kvrealloc_node_align()` "behaves
+        // exactly like kvmalloc()" (include/linux/slab.h): a new allocation,
+        // zeroed by `__GFP_ZERO`, which it honours from the first call on;
+        // `align` is at most 8, which kmalloc guarantees. The flags allow
+        // sleeping, which the callers (task context) do.
+        let mem = unsafe {
+            bindings::kvrealloc_node_align(
+                core::ptr::null(),
+                size,
+                align as kernel::ffi::c_ulong,
+                GFP_ARRAYS,
+                node,
+            )
+        };
         let ptr = NonNull::new(mem.cast::<SeqArray>()).ok_or(AllocError)?;
         // SAFETY: `ptr` is `size = struct_size(len)` zeroed bytes, aligned
         // for a `SeqArray`.
@@ -172,6 +190,7 @@ impl SeqArrayBox {
 impl core::ops::Deref for SeqArrayBox {
     type Target = SeqArray;
 
+    #[inline]
     fn deref(&self) -> &SeqArray {
         // SAFETY: By the type invariant `ptr` is a live, owned `SeqArray`.
         unsafe { self.ptr.as_ref() }

@@ -6,29 +6,28 @@
 //! Counts come from module parameters (`stress_*`), so that a run can be as
 //! long as its CPU count affords; the defaults are what the issue asks for.
 
+use super::{
+    all_slots_null, enable_failing_at, for_each_layout, kthreads, online_cpus, reset, skip,
+};
 use crate::{
-    allocator::{self, fault::FailAt, State},
-    cpus, kick, kthreads,
+    abstractions::{cpus, cpus::PossibleCpu, rcu::callback},
     module_parameters::{
         stress_attempts, stress_cpus, stress_cycles, stress_random_faults, stress_ring_ms,
     },
-    rcu_ptr,
-    tests::{all_slots_null, for_each_layout, reset, skip},
+    pseqs::{
+        allocator, kick,
+        slots::{self, State},
+    },
 };
 use kernel::{
     bindings,
-    cpu::CpuId,
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
     time::{Delta, Instant, Monotonic},
 };
 
-fn online_cpus() -> impl Iterator<Item = CpuId> {
-    cpus::possible().filter(|&cpu| cpus::online(cpu))
-}
-
 /// The `i`-th online CPU.
-fn nth_online(i: usize) -> Option<CpuId> {
+fn nth_online(i: usize) -> Option<PossibleCpu> {
     online_cpus().nth(i)
 }
 
@@ -46,7 +45,7 @@ fn stress_cpu_count() -> usize {
 /// The `i`-th of the `stress_cpu_count()` CPUs, spread evenly from the first
 /// online CPU to the last, so that a capped ring still spans every CPU id
 /// range the arrays cover.
-fn stress_cpu(i: usize) -> Option<CpuId> {
+fn stress_cpu(i: usize) -> Option<PossibleCpu> {
     let online = online_cpus().count();
     let span = stress_cpu_count().checked_sub(1)?;
     // Checked: a division by zero would panic, a path objtool cannot follow.
@@ -78,7 +77,8 @@ fn reset_counters() {
 }
 
 /// A kick from wherever this thread runs to one of the stress CPUs; kicks
-/// that find no arrays fail with ENXIO, and none may meet a NULL slot
+/// that find no arrays fail with ENXIO (ECANCELED when their period ends
+/// while they wait), and none may meet a NULL slot
 /// (`kick::null_reads()`).
 fn kick_somewhere(index: usize, wait: bool) {
     // Checked: a remainder by zero would panic, a path objtool cannot follow.
@@ -89,7 +89,7 @@ fn kick_somewhere(index: usize, wait: bool) {
         Ok(()) => {
             KICKS.fetch_add(1, Relaxed);
         }
-        Err(ENXIO) | Err(EBUSY) => {}
+        Err(ENXIO) | Err(EBUSY) | Err(ECANCELED) => {}
         Err(_) => {
             ERRORS.fetch_add(1, Relaxed);
         }
@@ -183,19 +183,16 @@ mod cases {
             let mut failures = 0usize;
             for i in 0..fixed.len() + random {
                 let index = fixed.get(i).copied().unwrap_or_else(|| random_below(count));
-                let fail = FailAt::new(index);
-                let result = allocator::enable();
-                drop(fail);
-                let clean = result == Err(ENOMEM)
-                    && all_slots_null()
-                    && allocator::state() == State::Disabled;
+                let result = enable_failing_at(index);
+                let clean =
+                    result == Err(ENOMEM) && all_slots_null() && slots::state() == State::Disabled;
                 if !clean {
                     failures += 1;
                 }
             }
-            rcu_ptr::barrier();
+            callback::barrier();
             assert_eq!(failures, 0);
-            assert_eq!(rcu_ptr::frees_pending(), 0);
+            assert_eq!(callback::frees_pending(), 0);
             assert_eq!(allocator::stats()?.arrays, 0);
             Ok(())
         })
@@ -214,7 +211,7 @@ mod cases {
         if allocator::disable().is_ok() {
             DISABLES.fetch_add(1, Relaxed);
         }
-        rcu_ptr::barrier();
+        callback::barrier();
         let wins = WINS.load(Relaxed);
         assert_eq!(ERRORS.load(Relaxed), 0);
         assert!(wins >= 1);
@@ -226,7 +223,7 @@ mod cases {
         assert_eq!(DISABLES.load(Relaxed), wins);
         assert_eq!(kick::null_reads(), nulls);
         assert!(all_slots_null());
-        assert_eq!(rcu_ptr::frees_pending(), 0);
+        assert_eq!(callback::frees_pending(), 0);
         Ok(())
     }
 
@@ -254,12 +251,12 @@ mod cases {
                 }
             },
         )?;
-        rcu_ptr::barrier();
+        callback::barrier();
         assert_eq!(ERRORS.load(Relaxed), 0);
         assert_eq!(WINS.load(Relaxed), u64::from(stress_cycles.value()));
         assert_eq!(kick::null_reads(), nulls);
         assert!(all_slots_null());
-        assert_eq!(rcu_ptr::frees_pending(), 0);
+        assert_eq!(callback::frees_pending(), 0);
         Ok(())
     }
 

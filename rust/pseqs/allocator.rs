@@ -12,33 +12,26 @@
 //! kvzalloc_node() and one RCU callback per array, and a packed one, one
 //! vmalloc() block per node and one RCU callback per disable.
 
-use crate::{
+use super::{
+    kick,
+    slots::{self, State, ENABLE_MUTEX},
+};
+use crate::abstractions::{
     cpus,
     flex_array::SeqArrayBox,
-    kick,
-    packed::Batch,
-    percpu::{define_per_cpu, CpuPinned},
-    rcu_ptr::{self, RcuPtr, UpdateSide},
-};
-use kernel::{
-    cpu::CpuId,
-    prelude::*,
-    sync::{
-        atomic::{Acquire, Atomic, Relaxed, Release},
-        global_lock, rcu, GlobalGuard,
+    rcu::{
+        batch::{Batch, Published},
+        callback,
+        update::UpdateSide,
     },
 };
-
-define_per_cpu! {
-    /// `scx_kick_pseqs`: this CPU's array, NULL while disabled.
-    static KICK_PSEQS: RcuPtr = RcuPtr::null();
-}
-
-global_lock! {
-    // SAFETY: `init()` initializes it when the module loads, before any use.
-    // It holds the packed layout's batch while that is what is published.
-    unsafe(uninit) static ENABLE_MUTEX: Mutex<Option<Batch>> = None;
-}
+use kernel::{
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        rcu,
+    },
+};
 
 /// How the arrays of an enabled period are laid out in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,43 +76,7 @@ impl Layout {
 /// `ENABLE_MUTEX`. `true` for [`Layout::Packed`].
 static PACKED: Atomic<bool> = Atomic::new(true);
 
-/// The lifecycle, as sched_ext's `enum scx_enable_state`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum State {
-    Disabled,
-    Enabling,
-    Enabled,
-    Disabling,
-}
-
-impl State {
-    /// The name shown in debugfs.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            State::Disabled => "disabled",
-            State::Enabling => "enabling",
-            State::Enabled => "enabled",
-            State::Disabling => "disabling",
-        }
-    }
-
-    fn from_raw(raw: i32) -> Self {
-        match raw {
-            1 => State::Enabling,
-            2 => State::Enabled,
-            3 => State::Disabling,
-            _ => State::Disabled,
-        }
-    }
-}
-
-/// Written under `ENABLE_MUTEX`, read locklessly by the kick path and debugfs:
-/// a release store and an acquire load, so that whoever sees the enabled
-/// state also sees the arrays published before it.
-static STATE: Atomic<i32> = Atomic::new(State::Disabled as i32);
-
-/// Successful enables so far: numbers the enabled periods. Written under
-/// `ENABLE_MUTEX` before the state becomes enabled.
+/// Successful enables so far. Written under `ENABLE_MUTEX`.
 static ENABLES: Atomic<u64> = Atomic::new(0);
 
 /// Like `WARN_ON_ONCE()`: warns the first time `cond` holds at this site.
@@ -141,7 +98,7 @@ macro_rules! warn_on_once {
 /// Called once, when the module loads, before any other function here.
 pub(crate) unsafe fn init(layout: Layout) {
     // SAFETY: Called once, before first use, as the caller guarantees.
-    unsafe { ENABLE_MUTEX.init() };
+    unsafe { slots::init() };
     PACKED.store(layout == Layout::Packed, Relaxed);
 }
 
@@ -153,36 +110,16 @@ pub(crate) fn layout() -> Layout {
 /// Selects the layout of the next enable; `EBUSY` unless disabled.
 pub(crate) fn set_layout(layout: Layout) -> Result {
     let _lock = ENABLE_MUTEX.lock();
-    if state() != State::Disabled {
+    if slots::state() != State::Disabled {
         return Err(EBUSY);
     }
     PACKED.store(layout == Layout::Packed, Relaxed);
     Ok(())
 }
 
-/// The current state.
-pub(crate) fn state() -> State {
-    State::from_raw(STATE.load(Acquire))
-}
-
-fn set_state(state: State, _lock: &GlobalGuard<ENABLE_MUTEX>) {
-    STATE.store(state as i32, Release);
-}
-
-/// The number of successful enables so far; it stays the same for as long as
-/// one enabled period lasts.
+/// The number of successful enables so far.
 pub(crate) fn enables() -> u64 {
     ENABLES.load(Relaxed)
-}
-
-/// `per_cpu_ptr(&scx_kick_pseqs, cpu)`.
-pub(crate) fn slot(cpu: CpuId) -> &'static RcuPtr {
-    KICK_PSEQS.get(cpu)
-}
-
-/// `this_cpu_ptr(&scx_kick_pseqs)`.
-pub(crate) fn this_cpu_slot<'a>(pin: &'a impl CpuPinned) -> &'a RcuPtr {
-    KICK_PSEQS.this_cpu(pin)
 }
 
 /// Allocates every possible CPU's array and moves to [`State::Enabled`].
@@ -192,47 +129,46 @@ pub(crate) fn this_cpu_slot<'a>(pin: &'a impl CpuPinned) -> &'a RcuPtr {
 /// `EBUSY` path (fixed upstream by 05e63305c85c8). Fails with `ENOMEM`, with
 /// nothing left allocated, when any array cannot be allocated.
 pub(crate) fn enable() -> Result {
+    enable_failing(|_| false)
+}
+
+/// [`enable`], with the allocation for the `index`-th possible CPU failing,
+/// as if memory had run out, wherever `fails(index)` holds: how the error
+/// paths are exercised.
+pub(crate) fn enable_failing(fails: impl Fn(usize) -> bool) -> Result {
     let mut lock = ENABLE_MUTEX.lock();
-    // SAFETY: `ENABLE_MUTEX` is held (`lock`) for as long as `update` lives,
-    // and every update of the `KICK_PSEQS` pointers happens under it.
-    let update = unsafe { UpdateSide::new(&ENABLE_MUTEX) };
-    // Mutant (b), before 05e63305c85c8: allocate first, free on EBUSY.
-    #[cfg(scx_mutant = "b")]
-    if let Err(e) = alloc_all(&mut lock, &update).and_then(|()| match state() {
-        State::Disabled => Ok(()),
-        _ => Err(EBUSY),
-    }) {
-        free_all(&mut lock, &update);
-        return Err(e);
-    }
-    if state() != State::Disabled {
+    if slots::state() != State::Disabled {
         return Err(EBUSY);
     }
-    set_state(State::Enabling, &lock);
-    #[cfg(not(scx_mutant = "b"))]
-    if let Err(e) = alloc_all(&mut lock, &update) {
-        free_all(&mut lock, &update);
-        set_state(State::Disabled, &lock);
-        return Err(e);
+    slots::set_state(State::Enabling, &lock);
+    slots::new_period(&lock);
+    let published = match layout() {
+        Layout::Kvzalloc => alloc_kvzalloc(&UpdateSide::new(&lock), &fails).map(|()| None),
+        Layout::Packed => alloc_packed(&UpdateSide::new(&lock), &fails).map(Some),
+    };
+    match published {
+        Ok(published) => {
+            // Nothing was published before, so nothing is replaced.
+            warn_on_once!(lock.is_some());
+            *lock = published;
+            ENABLES.fetch_add(1, Relaxed);
+            slots::set_state(State::Enabled, &lock);
+            Ok(())
+        }
+        Err(e) => {
+            free_all(&UpdateSide::new(&lock));
+            slots::set_state(State::Disabled, &lock);
+            Err(e)
+        }
     }
-    ENABLES.fetch_add(1, Relaxed);
-    set_state(State::Enabled, &lock);
-    Ok(())
 }
 
-fn alloc_all(batch: &mut Option<Batch>, update: &UpdateSide<'_>) -> Result {
-    match layout() {
-        Layout::Kvzalloc => alloc_kvzalloc(update),
-        Layout::Packed => alloc_packed(batch, update),
-    }
-}
-
-fn alloc_kvzalloc(update: &UpdateSide<'_>) -> Result {
+fn alloc_kvzalloc(update: &UpdateSide<'_, ENABLE_MUTEX>, fails: &impl Fn(usize) -> bool) -> Result {
     let len = kernel::cpu::nr_cpu_ids() as usize;
     for (index, cpu) in cpus::possible().enumerate() {
-        let slot = slot(cpu);
+        let slot = slots::slot(cpu);
         warn_on_once!(slot.is_set());
-        if fault::should_fail(index) {
+        if fails(index) {
             return Err(ENOMEM);
         }
         // Unlike upstream's GFP_KERNEL, this fails rather than OOM-kills
@@ -253,31 +189,29 @@ struct NodePlan {
     fail: bool,
     /// The node's block in the batch.
     block: usize,
-    /// Arrays of the block published so far.
-    used: usize,
 }
 
 /// The index of `cpu`'s node, for a [`NodePlan`] table.
-fn node_index(cpu: CpuId) -> Result<usize> {
+fn node_index(cpu: cpus::PossibleCpu) -> Result<usize> {
     usize::try_from(cpus::node_of(cpu)).map_err(|_| EINVAL)
 }
 
 /// Allocates every node's block first and publishes only once all exist, so
 /// that an allocation failure frees a batch no reader has seen.
-fn alloc_packed(batch: &mut Option<Batch>, update: &UpdateSide<'_>) -> Result {
-    // Only `free_all()` may drop a published batch (through RCU): never
-    // replace one here. The caller's `free_all()` retires it.
-    if warn_on_once!(batch.is_some()) {
-        return Err(EBUSY);
-    }
+fn alloc_packed(
+    update: &UpdateSide<'_, ENABLE_MUTEX>,
+    fails: &impl Fn(usize) -> bool,
+) -> Result<Published<ENABLE_MUTEX>> {
     let len = kernel::cpu::nr_cpu_ids() as usize;
     let mut plan = KVec::from_elem(NodePlan::default(), cpus::nr_node_ids(), GFP_KERNEL)?;
+    let mut count = 0;
     for (index, cpu) in cpus::possible().enumerate() {
         let node = plan.get_mut(node_index(cpu)?).ok_or(EINVAL)?;
         node.cpus += 1;
-        node.fail |= fault::should_fail(index);
+        node.fail |= fails(index);
+        count += 1;
     }
-    let mut new = Batch::with_capacity(plan.len())?;
+    let mut batch = Batch::with_capacity(plan.len())?;
     for (id, node) in plan.iter_mut().enumerate() {
         if node.cpus == 0 {
             continue;
@@ -285,33 +219,28 @@ fn alloc_packed(batch: &mut Option<Batch>, update: &UpdateSide<'_>) -> Result {
         if node.fail {
             return Err(ENOMEM);
         }
-        node.block = new.add_block(node.cpus, len, id as i32)?;
+        node.block = batch.add_block(node.cpus, len, id as i32)?;
     }
-    // Held before anything is published, so that `free_all()` retires it on
-    // any failure from here on.
-    let new = batch.insert(new);
+    // Each CPU's array: the next unused one of its node's block.
+    let mut used = KVec::from_elem(0usize, plan.len(), GFP_KERNEL)?;
+    let mut assign = KVec::with_capacity(count, GFP_KERNEL)?;
     for cpu in cpus::possible() {
-        let slot = slot(cpu);
-        warn_on_once!(slot.is_set());
-        let node = plan.get_mut(node_index(cpu)?).ok_or(EINVAL)?;
-        let array = new.array(node.block, node.used).ok_or(EINVAL)?;
-        node.used += 1;
-        // SAFETY: `array` lives in the batch kept under `ENABLE_MUTEX`, which
-        // only `free_all()` retires through call_rcu(), after it has replaced
-        // every slot.
-        drop(unsafe { slot.replace_batched(array, update) });
+        let node = node_index(cpu)?;
+        let block = plan.get(node).ok_or(EINVAL)?.block;
+        let next = used.get_mut(node).ok_or(EINVAL)?;
+        warn_on_once!(slots::slot(cpu).is_set());
+        assign.push((slots::slot(cpu), block, *next), GFP_KERNEL)?;
+        *next += 1;
     }
-    Ok(())
+    batch.publish(assign.into_iter(), count, update)
 }
 
-fn free_all(batch: &mut Option<Batch>, update: &UpdateSide<'_>) {
+/// Unpublishes every array: owned ones go through RCU one by one as they are
+/// dropped, a published batch through one RCU callback.
+fn free_all(update: &UpdateSide<'_, ENABLE_MUTEX>) {
     for cpu in cpus::possible() {
         // Dropping a retired array queues its free with call_rcu().
-        drop(slot(cpu).replace(None, update));
-    }
-    // Now that no slot points into it, one call_rcu() for all its arrays.
-    if let Some(batch) = batch.take() {
-        batch.retire();
+        drop(slots::slot(cpu).replace(None, update));
     }
 }
 
@@ -320,19 +249,20 @@ fn free_all(batch: &mut Option<Batch>, update: &UpdateSide<'_>) {
 /// Fails with `EINVAL` when not enabled.
 pub(crate) fn disable() -> Result {
     let mut lock = ENABLE_MUTEX.lock();
-    if state() != State::Enabled {
+    if slots::state() != State::Enabled {
         return Err(EINVAL);
     }
-    set_state(State::Disabling, &lock);
+    slots::set_state(State::Disabling, &lock);
     // Kicks that saw the enabled state finish with the arrays before they go.
-    // Mutant (e) frees without this.
-    #[cfg(not(scx_mutant = "e"))]
     kick::sync_all();
-    // SAFETY: `ENABLE_MUTEX` is held (`lock`) for as long as `update` lives,
-    // and every update of the `KICK_PSEQS` pointers happens under it.
-    let update = unsafe { UpdateSide::new(&ENABLE_MUTEX) };
-    free_all(&mut lock, &update);
-    set_state(State::Disabled, &lock);
+    let batch = lock.take();
+    let update = UpdateSide::new(&lock);
+    free_all(&update);
+    if let Some(batch) = batch {
+        batch.retire(&update);
+    }
+    drop(update);
+    slots::set_state(State::Disabled, &lock);
     Ok(())
 }
 
@@ -340,11 +270,9 @@ pub(crate) fn disable() -> Result {
 pub(crate) fn shutdown() {
     // Only fails when already disabled, which is what we want.
     let _ = disable();
-    // Mutant (f) unloads with RCU callbacks into this module still queued.
-    #[cfg(not(scx_mutant = "f"))]
-    rcu_ptr::barrier();
+    callback::barrier();
     // Nothing may be left behind for a callback to free after unload.
-    kernel::warn_on!(rcu_ptr::frees_pending() != 0);
+    kernel::warn_on!(callback::frees_pending() != 0);
 }
 
 /// Memory held by the allocator.
@@ -368,13 +296,13 @@ pub(crate) fn stats() -> Result<Stats> {
     let mut stats = Stats {
         arrays: 0,
         bytes: 0,
-        frees_pending: rcu_ptr::frees_pending(),
+        frees_pending: callback::frees_pending(),
         enables: enables(),
         node_bytes: KVec::new(),
     };
     let guard = rcu::read_lock();
     for cpu in cpus::possible() {
-        let Some(array) = slot(cpu).dereference(&guard) else {
+        let Some(array) = slots::slot(cpu).dereference(&guard) else {
             continue;
         };
         let size = array.size() as u64;
@@ -392,40 +320,4 @@ pub(crate) fn stats() -> Result<Stats> {
     drop(guard);
     stats.node_bytes = node_bytes;
     Ok(stats)
-}
-
-/// Allocation failure injection for the KUnit suite; compiled only with KUnit.
-#[cfg(CONFIG_KUNIT)]
-pub(crate) mod fault {
-    use kernel::sync::atomic::{Atomic, Relaxed};
-
-    /// The index of the possible CPU whose allocation fails, or -1.
-    static FAIL_AT: Atomic<i64> = Atomic::new(-1);
-
-    /// Makes the allocation for the `index`-th possible CPU fail until dropped.
-    pub(crate) struct FailAt(());
-
-    impl FailAt {
-        pub(crate) fn new(index: usize) -> Self {
-            FAIL_AT.store(index as i64, Relaxed);
-            FailAt(())
-        }
-    }
-
-    impl Drop for FailAt {
-        fn drop(&mut self) {
-            FAIL_AT.store(-1, Relaxed);
-        }
-    }
-
-    pub(super) fn should_fail(index: usize) -> bool {
-        FAIL_AT.load(Relaxed) == index as i64
-    }
-}
-
-#[cfg(not(CONFIG_KUNIT))]
-mod fault {
-    pub(super) fn should_fail(_index: usize) -> bool {
-        false
-    }
 }

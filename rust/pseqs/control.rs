@@ -16,9 +16,10 @@
 //! A trailing newline is accepted. Anything else, including empty or longer
 //! than [`MAX_INPUT`] bytes, fails with `EINVAL` and changes nothing.
 
-use crate::{allocator, cpus, kick, rcu_ptr, reader_bench};
+use super::{allocator, kick, reader_bench, slots};
+use crate::abstractions::{cpus::PossibleCpu, rcu::callback};
 use core::fmt;
-use kernel::{cpu::CpuId, debugfs::Scope, prelude::*, uaccess::UserSliceReader};
+use kernel::{debugfs::Scope, prelude::*, uaccess::UserSliceReader};
 
 /// The longest write accepted by any control file.
 pub(crate) const MAX_INPUT: usize = 32;
@@ -58,7 +59,7 @@ pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
                 },
             );
             dir.read_callback_file(c"state", data, &|(), f| {
-                writeln!(f, "{}", allocator::state().name())
+                writeln!(f, "{}", slots::state().name())
             });
             dir.read_callback_file(c"stats", data, &|(), f| write_stats(f));
         }),
@@ -75,6 +76,7 @@ pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
 /// enables: <successful enables since the module was loaded>
 /// null_slot_reads: <kick irq_works that found their slot NULL>
 /// rcu_callbacks: <call_rcu() frees queued since the module was loaded>
+/// kicks_coalesced: <kicks whose target had a reschedule call pending>
 /// nr_cpu_ids: <entries per array>
 /// node<N>_bytes: <bytes on node N>     (one line per node holding arrays)
 /// ```
@@ -85,7 +87,8 @@ fn write_stats(f: &mut fmt::Formatter<'_>) -> fmt::Result {
     writeln!(f, "rcu_frees_pending: {}", stats.frees_pending)?;
     writeln!(f, "enables: {}", stats.enables)?;
     writeln!(f, "null_slot_reads: {}", kick::null_reads())?;
-    writeln!(f, "rcu_callbacks: {}", rcu_ptr::frees_queued())?;
+    writeln!(f, "rcu_callbacks: {}", callback::frees_queued())?;
+    writeln!(f, "kicks_coalesced: {}", kick::coalesced())?;
     writeln!(f, "nr_cpu_ids: {}", kernel::cpu::nr_cpu_ids())?;
     for (node, bytes) in stats.node_bytes.iter() {
         writeln!(f, "node{node}_bytes: {bytes}")?;
@@ -121,7 +124,7 @@ pub(crate) fn parse_layout(input: &[u8]) -> Result<allocator::Layout> {
 }
 
 /// Parses `<cpu>` or `<cpu> wait`, where `<cpu>` is a possible CPU in decimal.
-pub(crate) fn parse_kick(input: &[u8]) -> Result<(CpuId, bool)> {
+pub(crate) fn parse_kick(input: &[u8]) -> Result<(PossibleCpu, bool)> {
     let input = strip_newline(input);
     let (number, wait) = match input.iter().position(|&b| b == b' ') {
         None => (input, false),
@@ -129,11 +132,7 @@ pub(crate) fn parse_kick(input: &[u8]) -> Result<(CpuId, bool)> {
         Some(_) => return Err(EINVAL),
     };
     let cpu = u32::try_from(parse_u64(number)?).map_err(|_| EINVAL)?;
-    let cpu = CpuId::from_u32(cpu).ok_or(EINVAL)?;
-    if !cpus::possible_mask().test(cpu) {
-        return Err(EINVAL);
-    }
-    Ok((cpu, wait))
+    Ok((PossibleCpu::from_u32(cpu).ok_or(EINVAL)?, wait))
 }
 
 /// Parses a decimal `u64`: digits only, no sign, no overflow.

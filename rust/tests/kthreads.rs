@@ -3,10 +3,10 @@
 //! Kernel threads for the stress tests: run `f(0)`, ..., `f(n - 1)` on `n`
 //! threads at once, optionally each bound to a CPU, and wait for all of them.
 
+use crate::abstractions::cpus::PossibleCpu;
 use core::ffi::c_void;
 use kernel::{
     bindings,
-    cpu::CpuId,
     prelude::*,
     sync::atomic::{Acquire, Atomic, Release},
 };
@@ -40,7 +40,7 @@ unsafe extern "C" fn thread_main(data: *mut c_void) -> i32 {
 
 /// Runs `f(i)` for every `i < n` on its own kernel thread, bound to
 /// `bind(i)` when that is `Some`, and returns once all have finished.
-pub(crate) fn run(n: usize, f: fn(usize), bind: impl Fn(usize) -> Option<CpuId>) -> Result {
+pub(crate) fn run(n: usize, f: fn(usize), bind: impl Fn(usize) -> Option<PossibleCpu>) -> Result {
     let mut jobs = KVec::with_capacity(n, GFP_KERNEL)?;
     for index in 0..n {
         jobs.push(

@@ -6,7 +6,8 @@
 //! which is the RCU read-side section, as interrupts being off is for the
 //! irq_work. The C twin runs the same loop, so the two compare per operation.
 
-use crate::{allocator, cpus, kick, percpu::PreemptGuard};
+use super::{kick, slots};
+use crate::abstractions::{cpus, pin::PreemptGuard};
 use kernel::{
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
@@ -48,10 +49,8 @@ pub(crate) fn run(ops: u64) -> Result {
         } else {
             next + 1
         };
-        let pseqs = allocator::this_cpu_slot(&pin)
-            .dereference(&pin)
-            .ok_or(ENXIO)?;
-        pseqs.set(target.as_u32() as usize, kick::pick_seq(target));
+        let pseqs = slots::this_cpu_slot(&pin).dereference(&pin).ok_or(ENXIO)?;
+        pseqs.set(target.index(), kick::pick_seq(target));
     }
     let ns = start.elapsed().as_nanos();
     drop(pin);

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suites; they run when the module is loaded on a kernel with KUnit.
+//! The cases of the generic abstractions sit next to them
+//! (`abstractions/abstractions_test.rs`); these test the allocator.
+//!
+//! The cases share the module's one allocator, so each starts from and
+//! returns to the disabled state with every RCU free done.
+
+mod allocator_cases;
+mod control_cases;
+mod hold;
+mod kick_cases;
+mod kthreads;
+mod shim;
+mod stress;
+
+use crate::{
+    abstractions::{
+        cpus::{self, PossibleCpu},
+        pin::{CpuPinned, PreemptGuard},
+        rcu::callback,
+    },
+    pseqs::{
+        allocator::{self, Layout},
+        slots,
+    },
+};
+use kernel::{
+    bindings,
+    prelude::*,
+    processor::cpu_relax,
+    sync::atomic::{Atomic, Relaxed},
+    time::{Delta, Instant, Monotonic},
+    workqueue,
+};
+
+/// Marks the running case skipped, with `reason`.
+pub(crate) fn skip(reason: &CStr) {
+    // SAFETY: `reason` is a valid NUL-terminated string for the call, which
+    // copies it.
+    unsafe { shim::scxk_kunit_skip(reason.as_char_ptr()) };
+}
+
+/// The header: the RCU head, as upstream's, plus the length.
+fn header_size() -> usize {
+    core::mem::size_of::<bindings::callback_head>() + core::mem::size_of::<usize>()
+}
+
+fn n() -> usize {
+    kernel::cpu::nr_cpu_ids() as usize
+}
+
+fn n_possible() -> u64 {
+    u64::from(cpus::possible_mask().weight())
+}
+
+/// Back to the disabled state with every RCU free done and the layout
+/// chosen at insmod: a failed case may have left any of them changed.
+pub(crate) fn reset() {
+    let _ = allocator::disable();
+    callback::barrier();
+    // Cannot fail: disabled, and the cases run one at a time.
+    let _ = allocator::set_layout(Layout::from_packed(
+        crate::module_parameters::packed.value(),
+    ));
+}
+
+/// Runs `case` once with each layout, each time from the disabled state.
+pub(crate) fn for_each_layout(case: impl Fn(Layout) -> Result) -> Result {
+    for layout in Layout::ALL {
+        reset();
+        allocator::set_layout(layout)?;
+        let result = case(layout);
+        reset();
+        result?;
+    }
+    Ok(())
+}
+
+/// [`allocator::enable`] with the allocation for the `index`-th possible CPU
+/// failing.
+pub(crate) fn enable_failing_at(index: usize) -> Result {
+    allocator::enable_failing(|i| i == index)
+}
+
+/// RCU callbacks one disable queues: one per array, or one for all.
+fn callbacks_per_disable(layout: Layout) -> u64 {
+    match layout {
+        Layout::Kvzalloc => n_possible(),
+        Layout::Packed => 1,
+    }
+}
+
+pub(crate) fn all_slots_null() -> bool {
+    cpus::possible().all(|cpu| !slots::slot(cpu).is_set())
+}
+
+/// The online CPUs.
+pub(crate) fn online_cpus() -> impl Iterator<Item = PossibleCpu> {
+    cpus::possible().filter(|&cpu| cpus::online(cpu))
+}
+
+/// A possible CPU that is not online, if there is one.
+fn offline_cpu() -> Option<PossibleCpu> {
+    cpus::possible().find(|&cpu| !cpus::online(cpu))
+}
+
+/// An online CPU other than the current one, if there is one.
+fn other_online_cpu() -> Option<PossibleCpu> {
+    let me = PreemptGuard::new().cpu();
+    online_cpus().find(|&cpu| cpu != me)
+}
+
+/// Free RAM in pages (`si_meminfo()`).
+fn free_pages() -> u64 {
+    // SAFETY: `sysinfo` is plain data; all zeroes is a valid value.
+    let mut info: bindings::sysinfo = unsafe { core::mem::zeroed() };
+    // SAFETY: `info` is valid for writes.
+    unsafe { bindings::si_meminfo(&mut info) };
+    info.freeram as u64
+}
+
+/// Runs `f` on the system workqueue and spins (without sleeping, so that it
+/// may be called inside an RCU read-side section) until it has finished.
+fn run_elsewhere(f: fn() -> Result) -> Result {
+    static DONE: Atomic<i32> = Atomic::new(0);
+    DONE.store(0, Relaxed);
+    workqueue::system_long().try_spawn(GFP_KERNEL, move || {
+        DONE.store(if f().is_ok() { 1 } else { 2 }, Relaxed);
+    })?;
+    let start = Instant::<Monotonic>::now();
+    while DONE.load(Relaxed) == 0 {
+        if start.elapsed() > Delta::from_millis(30_000) {
+            return Err(ETIMEDOUT);
+        }
+        cpu_relax();
+    }
+    if DONE.load(Relaxed) == 1 {
+        Ok(())
+    } else {
+        Err(EIO)
+    }
+}
