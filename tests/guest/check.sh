@@ -1,14 +1,20 @@
 # Guest side of 'make check', after the scenario's INSMOD_ARGS, GUEST_STRESS
-# and GUEST_ENOMEM: loading the module runs its KUnit suites (their KTAP goes to
+# GUEST_KICK_RACE and GUEST_ENOMEM: loading the module runs its KUnit suites (their KTAP goes to
 # the console, after the marker scripts/results looks for); then unload it,
 # make sure nothing is left behind, and run the guest-side extras if asked.
 echo "scx-kick-pseqs: ktap-begin insmod" >/dev/kmsg
 # shellcheck disable=SC2086 # INSMOD_ARGS holds several parameters.
 insmod /scx_kick_pseqs.ko $INSMOD_ARGS
 rmmod scx_kick_pseqs
-! grep -q '^scx_kick_pseqs ' /proc/modules
+if grep -q '^scx_kick_pseqs ' /proc/modules; then
+	echo "scx_kick_pseqs is still loaded after rmmod"
+	exit 1
+fi
 if [ "${GUEST_STRESS:-0}" = 1 ]; then
 	. /stress.sh
+fi
+if [ "${GUEST_KICK_RACE:-0}" = 1 ]; then
+	. /kick_race.sh
 fi
 if [ "${GUEST_ENOMEM:-0}" = 1 ]; then
 	. /enomem.sh

@@ -40,5 +40,8 @@ report "  one second later (RCU frees done):"
 show_stats
 report "  MemFree back to $(((before - $(memfree_kb)) / 1024)) MiB below the start"
 rmmod scx_kick_pseqs
-[ ! -e "$D" ] && ! grep -q '^scx_kick_pseqs ' /proc/modules
+if [ -e "$D" ] || grep -q '^scx_kick_pseqs ' /proc/modules; then
+	report "module or its debugfs directory still there after rmmod"
+	exit 1
+fi
 report "unloaded; debugfs directory removed"

@@ -16,7 +16,10 @@ while [ "$i" -lt "$rounds" ]; do
 	rmmod scx_kick_pseqs
 	i=$((i + 1))
 done
-! grep -q '^scx_kick_pseqs ' /proc/modules
+if grep -q '^scx_kick_pseqs ' /proc/modules; then
+	echo "scx_kick_pseqs is still loaded after rmmod"
+	exit 1
+fi
 echo "stress: $rounds rounds of insmod, enable, disable, rmmod with RCU frees pending: ok"
 
 insmod "$KO"
