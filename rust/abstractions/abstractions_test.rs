@@ -8,7 +8,7 @@ use super::{
     flex_array::{struct_size, SeqArrayBox},
     irq_work::{IrqWork, IrqWorkHandler},
     percpu::define_per_cpu,
-    pin::{CpuPinned, PreemptGuard},
+    pin::{CpuPinned, MigrateGuard, PreemptGuard},
     rcu::{callback, ptr::RcuPtr, update::UpdateSide},
 };
 use core::pin::Pin;
@@ -30,10 +30,13 @@ define_per_cpu! {
 }
 
 global_lock! {
-    // SAFETY: `rcu_ptr_replace_defers_free` initializes it before its only
-    // use; KUnit runs that case once per load.
+    // SAFETY: `rcu_ptr_replace_defers_free` initializes it, once (see
+    // `TEST_LOCK_READY`), before its only use.
     unsafe(uninit) static TEST_LOCK: Mutex<()> = ();
 }
+
+/// Set once `TEST_LOCK` is initialized: the suite may run again (debugfs).
+static TEST_LOCK_READY: Atomic<bool> = Atomic::new(false);
 
 /// Runs of [`CountWork`] and [`CountCall`].
 static WORK_RUNS: Atomic<u64> = Atomic::new(0);
@@ -128,8 +131,11 @@ mod cases {
     /// period.
     #[test]
     fn rcu_ptr_replace_defers_free() -> Result {
-        // SAFETY: The only use of `TEST_LOCK`, once per load (see above).
-        unsafe { TEST_LOCK.init() };
+        if !TEST_LOCK_READY.xchg(true, Relaxed) {
+            // SAFETY: Reached once (the flag above), before any use of
+            // `TEST_LOCK`; KUnit runs its cases one at a time.
+            unsafe { TEST_LOCK.init() };
+        }
         callback::barrier();
         let lock = TEST_LOCK.lock();
         let update = UpdateSide::new(&lock);
@@ -195,8 +201,9 @@ mod cases {
     /// it again is `Pending`, and it runs once. Dropping it waits for it.
     #[test]
     fn csd_claim_coalesces_and_drop_waits() -> Result {
-        let me = PreemptGuard::new().cpu();
-        let Some(other) = cpus::possible().find(|&c| c != me && cpus::online(c)) else {
+        // Stay off `other`: a call queued to the current CPU runs at once.
+        let pin = MigrateGuard::new();
+        let Some(other) = cpus::possible().find(|&c| c != pin.cpu() && cpus::online(c)) else {
             crate::tests::skip(c"only one CPU online");
             return Ok(());
         };
@@ -217,6 +224,7 @@ mod cases {
         fsleep(Delta::from_millis(20));
         let runs = CALL_RUNS.load(Relaxed);
         drop(spin);
+        drop(pin);
         assert_eq!(held, Ok(()));
         assert!(spinning);
         assert_eq!(first, Ok(()));

@@ -10,7 +10,10 @@
 //! the CPU whose compare-and-exchange takes it queues the csd, and the claim
 //! is given back by the call itself, after the C core has unlocked the csd.
 //! A caller that finds the call claimed gets [`QueueError::Pending`]: the
-//! pending call will run its handler, once, after the caller's attempt.
+//! pending call will run its handler, once, after the caller's attempt,
+//! unless the claimant finds the target offline (then nothing runs; callers
+//! that rely on the handler check the target is online and keep it so, with
+//! interrupts disabled).
 
 use core::{ffi::c_void, pin::Pin};
 use kernel::{
@@ -32,8 +35,8 @@ pub(crate) trait CsdHandler {
 /// Why [`Csd::queue_on`] did not queue the call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum QueueError {
-    /// Another caller's call is queued and has not started yet: it will run
-    /// the handler after this attempt.
+    /// Another caller's call is claimed and its handler has not started yet:
+    /// it runs after this attempt, unless its target is offline.
     Pending,
     /// The target CPU is not online.
     Offline,

@@ -91,7 +91,10 @@ impl<T: Sync> PerCpu<T> {
         // length of `__per_cpu_offset`, which is written only during early
         // boot.
         let offset = unsafe { bindings::__per_cpu_offset[cpu.index()] };
-        let copy = self.base.cast::<T>().wrapping_byte_add(offset);
+        // The copy is not part of the section image's allocation, so it is
+        // reached from its address, with the provenance the kernel exposed
+        // for it, not by offsetting a pointer to the image.
+        let copy = core::ptr::with_exposed_provenance::<T>(self.base.addr().wrapping_add(offset));
         // SAFETY: By the type invariant `base` is a per-CPU base address, so
         // base + the offset of a possible CPU is that CPU's copy, initialized
         // from the section image and valid while the module is loaded, which

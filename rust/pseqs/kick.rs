@@ -257,8 +257,8 @@ impl CsdHandler for Resched {
 }
 
 /// Queues this CPU's kick irq_work for `target`, if enabled; the caller owns
-/// the CPU's kick fields. Returns whether it queued.
-fn queue_checked(me: &'static KickCpu, target: PossibleCpu, wait: bool) -> bool {
+/// the CPU's kick fields. Returns the enabled period it queued in, if it did.
+fn queue_checked(me: &'static KickCpu, target: PossibleCpu, wait: bool) -> Option<u64> {
     // Announce the kick before checking the state; disable() changes the
     // state before waiting for announced kicks to be queued and then syncs
     // the kick works. Both sides are fully ordered, so a kick either sees the
@@ -266,6 +266,10 @@ fn queue_checked(me: &'static KickCpu, target: PossibleCpu, wait: bool) -> bool 
     // slot.
     QUEUING.fetch_add(1, Full);
     let enabled = slots::state() == State::Enabled;
+    // Read while the announced kick holds off the end of the period it saw
+    // enabled (`disable()` waits for it): that is the period the irq_work
+    // records in.
+    let period = slots::period();
     if enabled {
         me.target.store(target.as_u32(), Relaxed);
         me.wait.store(wait, Relaxed);
@@ -273,7 +277,7 @@ fn queue_checked(me: &'static KickCpu, target: PossibleCpu, wait: bool) -> bool 
         me.kick_work().queue();
     }
     QUEUING.fetch_sub(1, Release);
-    enabled
+    enabled.then_some(period)
 }
 
 /// A kick whose irq_work has run, in the enabled period `period`; holds the
@@ -282,6 +286,7 @@ fn queue_checked(me: &'static KickCpu, target: PossibleCpu, wait: bool) -> bool 
 pub(crate) struct Kicked {
     slot: KickSlot,
     target: PossibleCpu,
+    wait: bool,
     period: u64,
 }
 
@@ -297,17 +302,13 @@ pub(crate) fn start(target: PossibleCpu, wait: bool) -> Result<Kicked> {
     }
     let slot = KickSlot::claim()?;
     let me = KICK.get(slot.cpu());
-    // Read while the announced kick holds off the end of the period it sees
-    // enabled: that is the period the irq_work records in.
-    let period = slots::period();
-    if !queue_checked(me, target, wait) {
-        return Err(ENXIO);
-    }
+    let period = queue_checked(me, target, wait).ok_or(ENXIO)?;
     me.kick_work().sync();
     match me.outcome.load(Acquire) {
         OUTCOME_KICKED => Ok(Kicked {
             slot,
             target,
+            wait,
             period,
         }),
         OUTCOME_OFFLINE => Err(ENODEV),
@@ -333,11 +334,15 @@ impl Kicked {
     /// the target's pick sequence differs from the one the kick recorded.
     ///
     /// Errors: `ECANCELED` when the enabled period of the kick ended (a
-    /// disable, maybe followed by an enable) before the target moved: the
-    /// recorded sequence went with that period's arrays, and a new period's
-    /// zeroed array would let the wait end early. `ETIMEDOUT` when the target
-    /// did not move within a second.
+    /// disable, maybe followed by an enable) before the wait saw the target
+    /// move: the recorded sequence went with that period's arrays, and a new
+    /// period's zeroed array would let the wait end early. `ETIMEDOUT` when
+    /// the target did not move within a second. `EINVAL` for a kick started
+    /// without wait, which recorded nothing.
     pub(crate) fn wait(self) -> Result {
+        if !self.wait {
+            return Err(EINVAL);
+        }
         let me = KICK.get(self.slot.cpu());
         let start = Instant::<Monotonic>::now();
         loop {
@@ -386,7 +391,7 @@ pub(crate) fn kick_self_from_irq(irq: &LocalInterruptDisabled) -> Result {
         return Err(EBUSY);
     }
     me.irq_owned.store(true, Relaxed);
-    if queue_checked(me, irq.cpu(), false) {
+    if queue_checked(me, irq.cpu(), false).is_some() {
         return Ok(());
     }
     me.irq_owned.store(false, Relaxed);

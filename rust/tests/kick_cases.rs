@@ -52,7 +52,7 @@ mod kicks {
     #[test]
     fn kick_while_disabled_is_enxio() -> Result {
         reset();
-        let here = cpus::possible().next().ok_or(ENODEV)?;
+        let here = online_cpus().next().ok_or(ENODEV)?;
         assert_eq!(kick::kick(here, false), Err(ENXIO));
         assert_eq!(kick::kick(here, true), Err(ENXIO));
         Ok(())
@@ -114,7 +114,9 @@ mod kicks {
     #[test]
     fn disable_waits_for_pending_kick_work() -> Result {
         reset();
-        let Some(cpu) = other_online_cpu() else {
+        // Stay off the held CPU: a call queued to the current CPU runs at once.
+        let pin = MigrateGuard::new();
+        let Some(cpu) = online_cpus().find(|&c| c != pin.cpu()) else {
             skip(c"only one CPU online");
             return Ok(());
         };
@@ -123,6 +125,7 @@ mod kicks {
         let held = hold::start(cpu);
         let disabled = allocator::disable();
         hold::release();
+        drop(pin);
         reset();
         assert_eq!(held, Ok(()));
         assert_eq!(disabled, Ok(()));
@@ -251,11 +254,14 @@ mod kicks {
         let kicked = kick::start(target, true)?;
         allocator::disable()?;
         let disabled_only = kicked.wait();
+        allocator::enable()?;
+        let without_wait = kick::start(target, false)?.wait();
         reset();
         assert_eq!(same_period, Ok(()));
         assert!(moved);
         assert_eq!(reenabled, Err(ECANCELED));
         assert_eq!(disabled_only, Err(ECANCELED));
+        assert_eq!(without_wait, Err(EINVAL));
         Ok(())
     }
 }
