@@ -14,7 +14,9 @@
 //! |           |        | `<ops> <ns>` of the last run (see [`reader_bench`])  |
 //!
 //! A trailing newline is accepted. Anything else, including empty or longer
-//! than [`MAX_INPUT`] bytes, fails with `EINVAL` and changes nothing.
+//! than [`MAX_INPUT`] bytes, fails with `EINVAL` and changes nothing. A valid
+//! kick fails as [`kick::kick`] does (`ENXIO`, `ENODEV`, `EBUSY`, `ECANCELED`,
+//! `ETIMEDOUT`).
 
 use super::{allocator, kick, reader_bench, slots};
 use crate::abstractions::{cpus::PossibleCpu, rcu::callback};
