@@ -5,10 +5,11 @@
 //! [`IrqWork::new_hard`] is `IRQ_WORK_INIT_HARD()` as a `const fn`, so a work
 //! in a static (or a per-CPU static) is ready to queue in its section image:
 //! there is no uninitialized state to queue by mistake. A work that is not
-//! static waits for itself to finish (`irq_work_sync()`) when dropped.
+//! static waits for itself to finish (`irq_work_sync()`, then a grace
+//! period) when dropped, so dropping one sleeps.
 
 use core::pin::Pin;
-use kernel::{bindings, interrupt::LocalInterruptDisabled, types::Opaque};
+use kernel::{bindings, interrupt::LocalInterruptDisabled, sync::rcu, types::Opaque};
 
 /// What a hard irq_work runs.
 pub(crate) trait IrqWorkHandler {
@@ -76,6 +77,11 @@ impl Drop for IrqWork {
         // memory goes away after this: it must not be pending or running.
         // SAFETY: By the type invariant the work is initialized.
         unsafe { bindings::irq_work_sync(self.0.get()) };
+        // irq_work_single() still reads the work after clearing its busy bit
+        // (on PREEMPT_RT, or without an irq_work interrupt), inside an RCU
+        // read-side section, as irq_work_sync()'s own comment says: wait for
+        // it before the memory goes. Like irq_work_sync(), this sleeps.
+        rcu::synchronize_rcu();
     }
 }
 
