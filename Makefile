@@ -8,7 +8,13 @@
 #
 # Run 'make help' for every target.
 
-LLVM ?= -19
+include $(CURDIR)/scripts/lib/toolchain.env
+LLVM ?= $(LLVM_SUFFIX)
+# Our kernels are built with the pinned rustc; a module for them must be too.
+# Your own kernel (KDIR) gets whatever rustc you have on PATH.
+ifeq ($(KDIR),)
+export RUSTUP_TOOLCHAIN ?= $(RUST_TOOLCHAIN)
+endif
 # Debug kernel for make check and plain module builds; lean for make run.
 FLAVOUR ?= debug
 
@@ -22,7 +28,7 @@ kdir_of = $(if $(KDIR),$(KDIR),$(shell $(TOP)/scripts/kernel --print-dir --flavo
 modout_of = $(TOP)/build/$(if $(KDIR),custom,$(1))
 kbuild = $(MAKE) -C $(call kdir_of,$(1)) M=$(TOP) MO=$(call modout_of,$(1)) LLVM=$(LLVM)
 
-.PHONY: all module setup kernel run check check-4096 kunit boottest mutants bench rust-analyzer rustfmt rustfmtcheck clippy clean help
+.PHONY: all module setup kernel run check canaries check-4096 kunit boottest mutants bench rust-analyzer rustfmt rustfmtcheck clippy clean help
 
 all: module
 
@@ -34,7 +40,8 @@ help:
 	@echo "  module         build scx_kick_pseqs.ko against KDIR or the $(FLAVOUR) kernel"
 	@echo "  run            the 8192-CPU demo on the lean kernel"
 	@echo "  check          KUnit suites in three QEMU scenarios; prints 'N passed, N failed'"
-	@echo "  mutants        run the suites against each historical bug; prints 'killed K of 7'"
+	@echo "  canaries       make each detector of the debug kernel fire once; prints 'caught K of N'"
+	@echo "  mutants        a control run, then the suites against each historical bug; prints 'killed K of N'"
 	@echo "  bench          Rust vs a C twin of upstream at 64/4097/5000/8192 CPUs"
 	@echo "  boottest       Debian's 6.12 and our 7.3 with sched_ext at 4096/4097/8192 CPUs"
 	@echo "  check-4096     the suites with 1024/2048/4096 vCPUs online (hours on 2 cores)"
@@ -43,7 +50,7 @@ help:
 	@echo "  clippy         build with CLIPPY=1"
 	@echo "  rust-analyzer  write rust-project.json"
 	@echo "  clean          remove module build output and results/"
-	@echo "Variables: KDIR=<kernel build tree>  FLAVOUR=debug|lean  LLVM=$(LLVM)"
+	@echo "Variables: KDIR=<kernel build tree>  FLAVOUR=debug|rt|lean  LLVM=$(LLVM)"
 
 setup:
 	@$(TOP)/scripts/setup
@@ -77,6 +84,9 @@ run: setup
 
 check: setup
 	@$(TOP)/scripts/check
+
+canaries: setup
+	@$(TOP)/scripts/canaries
 
 mutants: setup
 	@$(TOP)/scripts/mutants

@@ -1,15 +1,16 @@
 # Guest side of 'make check', after the scenario's INSMOD_ARGS, GUEST_STRESS
 # GUEST_KICK_RACE and GUEST_ENOMEM: loading the module runs its KUnit suites (their KTAP goes to
 # the console, after the marker scripts/results looks for); then unload it,
-# make sure nothing is left behind, and run the guest-side extras if asked.
+# make sure nothing is left behind (kmemleak scans after the unload), and
+# run the guest-side extras if asked.
+. /lib.sh
+kmemleak_baseline
 echo "scx-kick-pseqs: ktap-begin insmod" >/dev/kmsg
 # shellcheck disable=SC2086 # INSMOD_ARGS holds several parameters.
 insmod /scx_kick_pseqs.ko $INSMOD_ARGS
 rmmod scx_kick_pseqs
-if grep -q '^scx_kick_pseqs ' /proc/modules; then
-	echo "scx_kick_pseqs is still loaded after rmmod"
-	exit 1
-fi
+check_unloaded
+kmemleak_scan "the KUnit suites and rmmod"
 if [ "${GUEST_STRESS:-0}" = 1 ]; then
 	. /stress.sh
 fi
@@ -19,3 +20,4 @@ fi
 if [ "${GUEST_ENOMEM:-0}" = 1 ]; then
 	. /enomem.sh
 fi
+kmemleak_scan "the guest-side extras"

@@ -2,9 +2,8 @@
 # user tried first. Three CPUs write '0 wait' to kick at once, KICK_RACE_WRITES
 # times each; every write must succeed, and the guest must not freeze (the
 # timeout of scripts/vm catches that). Needs 4 online CPUs.
-D=/sys/kernel/debug/scx_kick_pseqs
 writes=${KICK_RACE_WRITES:-3000}
-test "$(nproc)" -ge 4
+[ "$(nproc)" -ge 4 ] || fail "kick race: needs 4 online CPUs, has $(nproc)"
 echo "scx_kick_pseqs_none" >/sys/module/kunit/parameters/filter_glob
 insmod /scx_kick_pseqs.ko
 echo 1 >"$D/enable"
@@ -22,10 +21,9 @@ taskset -c 2 sh -e /tmp/kick_loop.sh &
 p2=$!
 taskset -c 3 sh -e /tmp/kick_loop.sh &
 p3=$!
-# Each wait fails (and so does this script) if its writer saw an error.
-wait "$p1"
-wait "$p2"
-wait "$p3"
+wait "$p1" || fail "kick race: the writer on CPU 1 saw an error"
+wait "$p2" || fail "kick race: the writer on CPU 2 saw an error"
+wait "$p3" || fail "kick race: the writer on CPU 3 saw an error"
 echo "kick race: 3 CPUs x $writes writes of '0 wait': ok in $(($(date +%s) - start)) s"
 grep '^kicks_coalesced:' "$D/stats"
 echo 1 >"$D/disable"

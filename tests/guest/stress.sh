@@ -1,6 +1,5 @@
 # Guest-side stress, sourced by check.sh where GUEST_STRESS=1: unload races
 # with RCU frees still pending, and malformed writes to every control file.
-D=/sys/kernel/debug/scx_kick_pseqs
 KO=/scx_kick_pseqs.ko
 nr_cpu_ids=$(($(sed 's/.*-//' /sys/devices/system/cpu/possible) + 1))
 
@@ -16,11 +15,9 @@ while [ "$i" -lt "$rounds" ]; do
 	rmmod scx_kick_pseqs
 	i=$((i + 1))
 done
-if grep -q '^scx_kick_pseqs ' /proc/modules; then
-	echo "scx_kick_pseqs is still loaded after rmmod"
-	exit 1
-fi
+check_unloaded
 echo "stress: $rounds rounds of insmod, enable, disable, rmmod with RCU frees pending: ok"
+kmemleak_scan "the unload rounds"
 
 insmod "$KO"
 echo "stress: malformed writes while disabled"

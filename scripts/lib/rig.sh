@@ -1,0 +1,81 @@
+# Shared by the scripts in scripts/: messages, the pinned toolchain, the
+# kernel cache and its lock, and cleanup of every process a script started.
+# Source it after setting PROG (the name messages carry):
+#   PROG=check; . "$TOP/scripts/lib/rig.sh"
+
+# shellcheck disable=SC2034 # the variables are for the scripts that source this
+: "${PROG:?set PROG before sourcing rig.sh}"
+: "${TOP:?set TOP before sourcing rig.sh}"
+
+say() { echo "$PROG: $*" >&2; }
+# RIG_DIE_STATUS: scripts whose own exit status carries a verdict (scripts/vm)
+# die with a status no verdict uses.
+die() { echo "$PROG: error: $*" >&2; exit "${RIG_DIE_STATUS:-1}"; }
+
+# need_tool TOOL [HINT]: dies naming TOOL when it is not on PATH.
+need_tool() {
+	command -v "$1" >/dev/null || die "'$1' is missing: ${2:-run 'make setup'}"
+}
+
+# The pinned toolchain (scripts/lib/toolchain.env). rustup picks the pinned
+# rustc for every kernel and module build started from here.
+# shellcheck source=scripts/lib/toolchain.env
+. "$TOP/scripts/lib/toolchain.env"
+export PATH=$HOME/.cargo/bin:$PATH
+export RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-$RUST_TOOLCHAIN}
+LLVM_SUFFIX=${LLVM:-$LLVM_SUFFIX}
+
+# One line naming every tool whose version changes a kernel build.
+toolchain_id() {
+	printf '%s; %s; %s\n' "$(rustc --version)" "$(bindgen --version)" \
+		"$(clang"$LLVM_SUFFIX" --version | head -n1)"
+}
+
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/scx-kick-pseqs
+
+# cache_lock: takes the kernel cache's lock (exclusive) on fd 9, waiting
+# with a message while another run holds it; released when the script exits.
+cache_lock() {
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/.lock"
+	if ! flock -n 9; then
+		say "waiting for the kernel cache lock ($CACHE/.lock) held by another run"
+		flock 9
+	fi
+}
+
+# Every descendant of PID $1, deepest first.
+descendants() {
+	local child
+	for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		descendants "$child"
+		echo "$child"
+	done
+}
+
+# kill_tree: stops every process this script started (QEMU under timeout
+# runs in its own process group, so a terminal's Ctrl-C alone misses it).
+kill_tree() {
+	local pids
+	pids=$(descendants $$ | grep -vx "$BASHPID" || true)
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086 # a list of PIDs
+	kill -TERM $pids 2>/dev/null || true
+	sleep 1
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null || true
+}
+
+# on_interrupt: Ctrl-C or SIGTERM stops every child and exits 130/143.
+# Long waits in scripts use 'cmd & wait $!' so that the trap runs at once.
+on_interrupt() {
+	trap 'say "interrupted: stopping every process it started"; trap - INT TERM; kill_tree; exit 130' INT
+	trap 'say "terminated: stopping every process it started"; trap - INT TERM; kill_tree; exit 143' TERM
+}
+
+# The detectors' thresholds for every guest of make check and make mutants:
+# long enough that TCG on two shared cores does not trip them, short enough
+# to report before the guest's timeout. Soft lockups panic after twice
+# watchdog_thresh (120 s), hung tasks after 300 s (tests/kernel-debug.config),
+# a workqueue stalled for 120 s is reported, a csd lock after 30 s.
+DETECTOR_ARGS="watchdog_thresh=60 workqueue.watchdog_thresh=120 smp.csd_lock_timeout=30000"

@@ -1,0 +1,39 @@
+# Shared by the guest scripts (installed as /lib.sh, sourced by /guest.sh).
+# Every check is a plain command or 'cmd || fail ...': under sh -e a
+# '!'-prefixed command or a non-final '&&' never stops the script.
+D=/sys/kernel/debug/scx_kick_pseqs
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+fail() {
+	echo "guest check failed: $*"
+	exit 1
+}
+
+# Fails when the module is still loaded or its debugfs directory remains.
+check_unloaded() {
+	if grep -q '^scx_kick_pseqs ' /proc/modules; then
+		fail "scx_kick_pseqs is still loaded after rmmod"
+	fi
+	if [ -e "$D" ]; then
+		fail "$D is still there after rmmod"
+	fi
+}
+
+# Where the kernel has kmemleak (its automatic scans are off in the debug
+# kernel): forget what boot left unreferenced, so that later scans report
+# only what came after.
+kmemleak_baseline() {
+	[ -e "$KMEMLEAK" ] || return 0
+	echo scan >"$KMEMLEAK"
+	echo clear >"$KMEMLEAK"
+}
+
+# kmemleak_scan LABEL: one scan; its reports go to the console, where
+# scripts/results finds them ('unreferenced object').
+kmemleak_scan() {
+	[ -e "$KMEMLEAK" ] || return 0
+	start=$(date +%s)
+	echo scan >"$KMEMLEAK"
+	echo "kmemleak: scanned after $1 in $(($(date +%s) - start)) s"
+	cat "$KMEMLEAK"
+}
