@@ -31,7 +31,8 @@ mod cases {
     }
 
     /// After enable every possible CPU has nr_cpu_ids zeroed entries on its
-    /// node, in either layout.
+    /// node, in either layout; a CPU of a memoryless node has them on the
+    /// node the kernel allocates from for it (the NUMA scenario has one).
     #[test]
     fn enable_allocates_zeroed_node_local_arrays() -> Result {
         for_each_layout(|_| {
@@ -46,9 +47,8 @@ mod cases {
                 };
                 ok &= array.len() == n();
                 ok &= array.seqs().iter().all(|s| read_once(s) == 0);
-                let node = cpus::node_of(cpu);
-                if node != bindings::NUMA_NO_NODE {
-                    ok &= array.node() == node;
+                if cpus::node_of(cpu) != bindings::NUMA_NO_NODE {
+                    ok &= array.node() == expected_node(cpu);
                 }
             }
             drop(guard);
@@ -324,16 +324,30 @@ mod cases {
         Ok(())
     }
 
-    /// The per-node byte counts add up to the total.
+    /// The per-node byte counts add up to the total, and each is what the
+    /// CPUs whose arrays belong on that node hold: nothing is counted on a
+    /// memoryless node.
     #[test]
     fn stats_per_node_add_up() -> Result {
         for_each_layout(|_| {
             allocator::enable()?;
             let stats = allocator::stats()?;
+            let mut each_node_right = true;
+            let guard = rcu::read_lock();
+            for (node, bytes) in stats.node_bytes.iter() {
+                let expected: u64 = cpus::possible()
+                    .filter(|cpu| expected_node(*cpu) == *node)
+                    .filter_map(|cpu| slots::slot(cpu).dereference(&guard))
+                    .map(|array| array.size() as u64)
+                    .sum();
+                each_node_right &= expected == *bytes;
+            }
+            drop(guard);
             reset();
             let sum: u64 = stats.node_bytes.iter().map(|(_, b)| *b).sum();
             assert_eq!(sum, stats.bytes);
             assert!(!stats.node_bytes.is_empty());
+            assert!(each_node_right);
             Ok(())
         })
     }

@@ -42,6 +42,15 @@ pub(crate) fn skip(reason: &CStr) {
     unsafe { shim::scxk_kunit_skip(reason.as_char_ptr()) };
 }
 
+/// The node `cpu`'s array must be on: its own node when that node has
+/// memory, else the node the page allocator serves that node from.
+pub(crate) fn expected_node(cpu: PossibleCpu) -> i32 {
+    let node = cpus::node_of(cpu);
+    // SAFETY: `node` comes from `cpu_to_node()`: below `nr_node_ids`, or
+    // `NUMA_NO_NODE`; the helper only reads the node's zonelist.
+    unsafe { shim::scxk_test_alloc_node(node) }
+}
+
 /// The header: the RCU head, as upstream's, plus the length.
 fn header_size() -> usize {
     core::mem::size_of::<bindings::callback_head>() + core::mem::size_of::<usize>()

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Declaration of the KUnit suites' C helper in `tests/helpers.c`.
+//! Declarations of the KUnit suites' C helpers in `tests/helpers.c`.
 
 extern "C" {
     /// `kunit_mark_skipped()` on the current KUnit test, if any.
     pub(crate) fn scxk_kunit_skip(reason: *const kernel::ffi::c_char);
+    /// The node the page allocator serves requests for `nid` from: `nid`
+    /// when it has memory, else the first node with memory in its fallback
+    /// list. Any `nid` below `nr_node_ids`, or `NUMA_NO_NODE`.
+    pub(crate) fn scxk_test_alloc_node(nid: i32) -> i32;
 }
