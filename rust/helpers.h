@@ -14,5 +14,6 @@ void scxk_migrate_enable(void);
 int scxk_cpu_to_node(int cpu);
 int scxk_mem_to_node(const void *p);
 void scxk_kunit_skip(const char *reason);
+int scxk_test_alloc_node(int nid);
 
 #endif

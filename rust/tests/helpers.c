@@ -4,7 +4,6 @@
 #include <kunit/test.h>
 #include <linux/gfp.h>
 #include <linux/mmzone.h>
-#include <linux/nodemask.h>
 
 #include "../helpers.h"
 
@@ -19,11 +18,13 @@ void scxk_kunit_skip(const char *reason)
 
 /*
  * The node the page allocator serves a request for @nid from while memory is
- * plentiful: the first zone of @nid's fallback zonelist on a node with
- * memory. That is @nid itself when it has memory; for a memoryless node it is
- * the nearest node with memory, which is what cpu_to_mem() names where the
- * architecture tracks memoryless nodes (x86 leaves it to the zonelist).
- * first_zones_zonelist() and node_zonelist() are static inline.
+ * plentiful: the node of the first zone in @nid's fallback zonelist that a
+ * GFP_KERNEL allocation may use (zonelists hold populated zones only). That
+ * is @nid itself when it has memory; for a memoryless node it is the nearest
+ * node with memory, which is what cpu_to_mem() names where the architecture
+ * tracks memoryless nodes (x86 leaves it to the zonelist). The walk is open
+ * coded: first_zones_zonelist() may call __next_zones_zonelist(), which is
+ * not exported.
  */
 int scxk_test_alloc_node(int nid)
 {
@@ -31,7 +32,8 @@ int scxk_test_alloc_node(int nid)
 
 	if (nid == NUMA_NO_NODE)
 		return NUMA_NO_NODE;
-	z = first_zones_zonelist(node_zonelist(nid, GFP_KERNEL), gfp_zone(GFP_KERNEL),
-				 &node_states[N_MEMORY]);
-	return z->zone ? zone_to_nid(z->zone) : NUMA_NO_NODE;
+	for (z = node_zonelist(nid, GFP_KERNEL)->_zonerefs; z->zone; z++)
+		if (zonelist_zone_idx(z) <= gfp_zone(GFP_KERNEL))
+			return zonelist_node_idx(z);
+	return NUMA_NO_NODE;
 }

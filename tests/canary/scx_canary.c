@@ -19,6 +19,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/timer.h>
@@ -64,8 +65,15 @@ static void *leaked;
 
 static noinline void canary_kmemleak(void)
 {
-	/* Stored, then forgotten: kmemleak's scan finds no reference. */
-	WRITE_ONCE(leaked, kmalloc(128, GFP_KERNEL));
+	int i;
+
+	/*
+	 * Each stored, then forgotten. The last one may survive in a dead
+	 * stack that the kernel keeps cached (and kmemleak scans); the earlier
+	 * ones are referenced from nowhere.
+	 */
+	for (i = 0; i < 8; i++)
+		WRITE_ONCE(leaked, kmalloc(128, GFP_KERNEL));
 	WRITE_ONCE(leaked, NULL);
 }
 
