@@ -68,12 +68,14 @@ static noinline void canary_kmemleak(void)
 	int i;
 
 	/*
-	 * Each stored, then forgotten. The last one may survive in a dead
-	 * stack that the kernel keeps cached (and kmemleak scans); the earlier
-	 * ones are referenced from nowhere.
+	 * Each stored, then forgotten. Larger than any slab cache: a small
+	 * object comes from a per-CPU sheaf, an array of object pointers that
+	 * keeps the popped pointer and so makes the object look referenced to
+	 * kmemleak. The last one may survive in a dead stack the kernel keeps
+	 * cached; the others are referenced from nowhere.
 	 */
 	for (i = 0; i < 8; i++)
-		WRITE_ONCE(leaked, kmalloc(128, GFP_KERNEL));
+		WRITE_ONCE(leaked, kzalloc(4 * PAGE_SIZE, GFP_KERNEL));
 	WRITE_ONCE(leaked, NULL);
 }
 
