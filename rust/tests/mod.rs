@@ -43,11 +43,17 @@ pub(crate) fn skip(reason: &CStr) {
 }
 
 /// The node `cpu`'s array must be on: its own node when that node has
-/// memory, else the node the page allocator serves that node from.
+/// memory, else the node the page allocator serves that node from. That is
+/// the page allocator's choice: it holds for arrays above the largest slab
+/// size (8 x nr_cpu_ids > 8 KiB, as in the NUMA scenario at 8192 CPUs), while
+/// a smaller one on a memoryless node comes from the allocating CPU's slab.
 pub(crate) fn expected_node(cpu: PossibleCpu) -> i32 {
     let node = cpus::node_of(cpu);
-    // SAFETY: `node` comes from `cpu_to_node()`: below `nr_node_ids`, or
-    // `NUMA_NO_NODE`; the helper only reads the node's zonelist.
+    // SAFETY: `node` is `cpu_to_node()` of a possible CPU: `NUMA_NO_NODE`, or
+    // a node the architecture brought up at boot with its `pg_data_t` and
+    // zonelists (x86's `init_cpu_to_node()` does so for memoryless nodes
+    // too), which no one frees; the zonelists are read without their
+    // seqlock, which only memory hotplug writes, and the guests have none.
     unsafe { shim::scxk_test_alloc_node(node) }
 }
 

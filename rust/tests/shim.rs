@@ -7,6 +7,6 @@ extern "C" {
     pub(crate) fn scxk_kunit_skip(reason: *const kernel::ffi::c_char);
     /// The node the page allocator serves requests for `nid` from: `nid`
     /// when it has memory, else the first node with memory in its fallback
-    /// list. Any `nid` below `nr_node_ids`, or `NUMA_NO_NODE`.
+    /// list. `nid` must be `NUMA_NO_NODE` or a node with a `pg_data_t`.
     pub(crate) fn scxk_test_alloc_node(nid: i32) -> i32;
 }

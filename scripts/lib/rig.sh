@@ -22,13 +22,20 @@ need_tool() {
 # shellcheck source=scripts/lib/toolchain.env
 . "$TOP/scripts/lib/toolchain.env"
 export PATH=$HOME/.cargo/bin:$PATH
-export RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-$RUST_TOOLCHAIN}
+# Your own kernel (KDIR) keeps whatever rustc you have chosen.
+if [ -z "${KDIR:-}" ]; then
+	export RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-$RUST_TOOLCHAIN}
+fi
 LLVM_SUFFIX=${LLVM:-$LLVM_SUFFIX}
 
-# One line naming every tool whose version changes a kernel build.
+# One line naming every tool whose version changes a kernel build; fails
+# naming the tool that does not answer.
 toolchain_id() {
-	printf '%s; %s; %s\n' "$(rustc --version)" "$(bindgen --version)" \
-		"$(clang"$LLVM_SUFFIX" --version | head -n1)"
+	local rustc bindgen clang
+	rustc=$(rustc --version) || die "rustc $RUSTUP_TOOLCHAIN does not run: run 'make setup'"
+	bindgen=$(bindgen --version) || die "bindgen does not run: run 'make setup'"
+	clang=$(clang"$LLVM_SUFFIX" --version | head -n1) || die "clang$LLVM_SUFFIX does not run: run 'make setup'"
+	printf '%s; %s; %s\n' "$rustc" "$bindgen" "$clang"
 }
 
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/scx-kick-pseqs
@@ -44,20 +51,21 @@ cache_lock() {
 	fi
 }
 
-# Every descendant of PID $1, deepest first.
-descendants() {
-	local child
-	for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
-		descendants "$child"
-		echo "$child"
-	done
-}
-
 # kill_tree: stops every process this script started (QEMU under timeout
 # runs in its own process group, so a terminal's Ctrl-C alone misses it).
+# The descendants of this shell come from one snapshot of the process table,
+# taken before anything is signalled.
 kill_tree() {
-	local pids
-	pids=$(descendants $$ | grep -vx "$BASHPID" || true)
+	local table pids
+	table=$(ps -e -o pid=,ppid=)
+	pids=$(awk -v root=$$ '
+		{ parent[$1] = $2 }
+		END {
+			for (p in parent) {
+				for (q = parent[p]; q > 1; q = parent[q])
+					if (q == root) { print p; break }
+			}
+		}' <<<"$table")
 	[ -n "$pids" ] || return 0
 	# shellcheck disable=SC2086 # a list of PIDs
 	kill -TERM $pids 2>/dev/null || true
@@ -69,8 +77,9 @@ kill_tree() {
 # on_interrupt: Ctrl-C or SIGTERM stops every child and exits 130/143.
 # Long waits in scripts use 'cmd & wait $!' so that the trap runs at once.
 on_interrupt() {
-	trap 'say "interrupted: stopping every process it started"; trap - INT TERM; kill_tree; exit 130' INT
-	trap 'say "terminated: stopping every process it started"; trap - INT TERM; kill_tree; exit 143' TERM
+	trap 'say "interrupted: stopping every process it started"; trap - INT TERM HUP; kill_tree; exit 130' INT
+	trap 'say "terminated: stopping every process it started"; trap - INT TERM HUP; kill_tree; exit 143' TERM
+	trap 'say "hung up: stopping every process it started"; trap - INT TERM HUP; kill_tree; exit 129' HUP
 }
 
 # The detectors' thresholds for every guest of make check and make mutants:
@@ -79,3 +88,9 @@ on_interrupt() {
 # watchdog_thresh (120 s), hung tasks after 300 s (tests/kernel-debug.config),
 # a workqueue stalled for 120 s is reported, a csd lock after 30 s.
 DETECTOR_ARGS="watchdog_thresh=60 workqueue.watchdog_thresh=120 smp.csd_lock_timeout=30000"
+
+# kmemleak_required KDIR: 1 when that kernel was built with kmemleak, so that
+# the guest fails when kmemleak has disabled itself (tests/guest/lib.sh).
+kmemleak_required() {
+	if grep -qx 'CONFIG_DEBUG_KMEMLEAK=y' "$1/.config" 2>/dev/null; then echo 1; else echo 0; fi
+}

@@ -28,15 +28,17 @@ echo "enomem: enable failed with ENOMEM; state disabled, no arrays, no frees pen
 # Still healthy: a small allocation and the module's other files work.
 dd if=/dev/zero of=/tmp/small bs=1M count=8 2>/dev/null
 rm /tmp/small
-if echo 0 >"$D/kick" 2>/dev/null; then
+if echo 0 >"$D/kick" 2>/tmp/err; then
 	fail "enomem: a kick succeeded while disabled"
 fi
+grep -q "No such device or address" /tmp/err || fail "enomem: a kick while disabled failed with '$(cat /tmp/err)', not ENXIO"
 echo "enomem: a small allocation works, kicks refuse with ENXIO"
 
 rm /fill/pinned
 umount /fill
 echo 1 >"$D/enable"
-grep "^arrays:" "$D/stats" | sed 's/^/enomem: memory released, enabled: /'
+arrays=$(grep "^arrays:" "$D/stats") || fail "enomem: no arrays line in stats"
+echo "enomem: memory released, enabled: $arrays"
 echo 1 >"$D/disable"
 rmmod scx_kick_pseqs
 echo "enomem: ok"

@@ -19,6 +19,18 @@ check_unloaded() {
 	fi
 }
 
+# Whether to scan: where the host says the kernel has kmemleak
+# (KMEMLEAK_REQUIRED=1), its file must be there; elsewhere, if it is.
+kmemleak_present() {
+	if [ -e "$KMEMLEAK" ]; then
+		return 0
+	fi
+	if [ "${KMEMLEAK_REQUIRED:-0}" = 1 ]; then
+		fail "the kernel has kmemleak but $KMEMLEAK is missing: it disabled itself (see the boot log)"
+	fi
+	return 1
+}
+
 # kmemleak reports an object from the second scan that finds it unreferenced
 # and unchanged (the first only records its checksum), and no object younger
 # than 5 s: each check scans twice.
@@ -31,15 +43,16 @@ kmemleak_scan_twice() {
 # kernel): report and forget what boot left unreferenced, so that later
 # scans report only what came after.
 kmemleak_baseline() {
-	[ -e "$KMEMLEAK" ] || return 0
+	kmemleak_present || return 0
 	kmemleak_scan_twice
 	echo clear >"$KMEMLEAK"
+	echo "scx-kick-pseqs: kmemleak baseline done" >/dev/kmsg
 }
 
 # kmemleak_scan LABEL: the scans; their reports go to the console, where
 # scripts/results finds them ('unreferenced object').
 kmemleak_scan() {
-	[ -e "$KMEMLEAK" ] || return 0
+	kmemleak_present || return 0
 	start=$(date +%s)
 	sleep 5
 	kmemleak_scan_twice
