@@ -289,9 +289,12 @@ mod cases {
         for_each_layout(|layout| {
             allocator::enable()?;
             let cpu = cpus::possible().last().ok_or(ENODEV)?;
+            // Queued before the read-side section: queuing may sleep.
+            let disable = Elsewhere::queue(allocator::disable)?;
             let guard = rcu::read_lock();
-            let array = slots::slot(cpu).dereference(&guard).ok_or(ENOMEM)?;
-            let disabled = run_elsewhere(allocator::disable);
+            let array = slots::slot(cpu).dereference(&guard);
+            let disabled = disable.run();
+            let array = array.ok_or(ENOMEM)?;
             let nulled = !slots::slot(cpu).is_set();
             // KASAN checks every one of these reads.
             let readable = array.len() == n() && array.seqs().iter().all(|s| read_once(s) == 0);

@@ -136,24 +136,51 @@ fn free_pages() -> u64 {
     info.freeram as u64
 }
 
-/// Runs `f` on the system workqueue and spins (without sleeping, so that it
-/// may be called inside an RCU read-side section) until it has finished.
-fn run_elsewhere(f: fn() -> Result) -> Result {
-    static DONE: Atomic<i32> = Atomic::new(0);
-    DONE.store(0, Relaxed);
-    workqueue::system_long().try_spawn(GFP_KERNEL, move || {
-        DONE.store(if f().is_ok() { 1 } else { 2 }, Relaxed);
-    })?;
+static ELSEWHERE_GO: Atomic<i32> = Atomic::new(0);
+static ELSEWHERE_DONE: Atomic<i32> = Atomic::new(0);
+
+/// Spins without sleeping until `flag` is non-zero, for at most 30 s.
+fn spin_until_set(flag: &Atomic<i32>) -> bool {
     let start = Instant::<Monotonic>::now();
-    while DONE.load(Relaxed) == 0 {
+    while flag.load(Relaxed) == 0 {
         if start.elapsed() > Delta::from_millis(30_000) {
-            return Err(ETIMEDOUT);
+            return false;
         }
         cpu_relax();
     }
-    if DONE.load(Relaxed) == 1 {
-        Ok(())
-    } else {
-        Err(EIO)
+    true
+}
+
+/// `f`, queued on the system workqueue to start at [`Elsewhere::run`].
+/// Queuing allocates, so it comes before an RCU read-side section; `run`
+/// only spins, which such a section allows (it may not sleep).
+pub(crate) struct Elsewhere;
+
+impl Elsewhere {
+    fn queue(f: fn() -> Result) -> Result<Self> {
+        ELSEWHERE_GO.store(0, Relaxed);
+        ELSEWHERE_DONE.store(0, Relaxed);
+        workqueue::system_long().try_spawn(GFP_KERNEL, move || {
+            let result = if spin_until_set(&ELSEWHERE_GO) {
+                f()
+            } else {
+                Err(ETIMEDOUT)
+            };
+            ELSEWHERE_DONE.store(if result.is_ok() { 1 } else { 2 }, Relaxed);
+        })?;
+        Ok(Self)
+    }
+
+    /// Lets `f` start and spins until it has finished.
+    fn run(self) -> Result {
+        ELSEWHERE_GO.store(1, Relaxed);
+        if !spin_until_set(&ELSEWHERE_DONE) {
+            return Err(ETIMEDOUT);
+        }
+        if ELSEWHERE_DONE.load(Relaxed) == 1 {
+            Ok(())
+        } else {
+            Err(EIO)
+        }
     }
 }
