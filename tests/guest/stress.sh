@@ -21,9 +21,9 @@ kmemleak_scan "the unload rounds"
 
 insmod "$KO"
 echo "stress: malformed writes while disabled"
-/fuzz "$D" "${FUZZ_COUNT:-10000}" "$nr_cpu_ids"
+/fuzz "$D" "${FUZZ_COUNT:-2000}" "$nr_cpu_ids"
 echo 1 >"$D/enable"
 echo "stress: malformed writes while enabled"
-/fuzz "$D" "${FUZZ_COUNT:-10000}" "$nr_cpu_ids"
+/fuzz "$D" "${FUZZ_COUNT:-2000}" "$nr_cpu_ids"
 echo 1 >"$D/disable"
 rmmod scx_kick_pseqs
