@@ -40,6 +40,7 @@ mod cases {
             assert_eq!(slots::state(), State::Enabled);
             let guard = rcu::read_lock();
             let mut ok = true;
+            let mut misplaced = 0u32;
             for cpu in cpus::possible() {
                 let Some(array) = slots::slot(cpu).dereference(&guard) else {
                     ok = false;
@@ -47,13 +48,28 @@ mod cases {
                 };
                 ok &= array.len() == n();
                 ok &= array.seqs().iter().all(|s| read_once(s) == 0);
-                if cpus::node_of(cpu) != bindings::NUMA_NO_NODE {
-                    ok &= array.node() == expected_node(cpu);
+                if cpus::node_of(cpu) != bindings::NUMA_NO_NODE
+                    && array.node() != expected_node(cpu)
+                {
+                    // The first one names the node, the rest are counted.
+                    if misplaced == 0 {
+                        pr_err!(
+                            "CPU {}: array on node {}, expected on node {}\n",
+                            cpu.as_u32(),
+                            array.node(),
+                            expected_node(cpu)
+                        );
+                    }
+                    misplaced += 1;
                 }
+            }
+            if misplaced > 0 {
+                pr_err!("{} arrays off their expected node\n", misplaced);
             }
             drop(guard);
             reset();
             assert!(ok);
+            assert_eq!(misplaced, 0);
             Ok(())
         })
     }

@@ -47,6 +47,9 @@ pub(crate) fn skip(reason: &CStr) {
 /// the page allocator's choice: it holds for arrays above the largest slab
 /// size (8 x nr_cpu_ids > 8 KiB, as in the NUMA scenario at 8192 CPUs), while
 /// a smaller one on a memoryless node comes from the allocating CPU's slab.
+/// It assumes no node is short of free pages, or the page allocator falls
+/// back to the next node: the NUMA scenario gives each node room for two
+/// enables (with 7 GiB, 1 GiB free in all, arrays landed off their node).
 pub(crate) fn expected_node(cpu: PossibleCpu) -> i32 {
     let node = cpus::node_of(cpu);
     // SAFETY: `node` is `cpu_to_node()` of a possible CPU: `NUMA_NO_NODE`, or
