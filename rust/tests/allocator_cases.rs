@@ -35,7 +35,7 @@ mod cases {
     /// node the kernel allocates from for it (the NUMA scenario has one).
     #[test]
     fn enable_allocates_zeroed_node_local_arrays() -> Result {
-        for_each_layout(|_| {
+        for_each_layout(|layout| {
             allocator::enable()?;
             assert_eq!(slots::state(), State::Enabled);
             let guard = rcu::read_lock();
@@ -54,7 +54,8 @@ mod cases {
                     // The first one names the node, the rest are counted.
                     if misplaced == 0 {
                         pr_err!(
-                            "CPU {}: array on node {}, expected on node {}\n",
+                            "{}: CPU {}'s array on node {}, expected on node {}\n",
+                            layout.name(),
                             cpu.as_u32(),
                             array.node(),
                             expected_node(cpu)
@@ -64,7 +65,11 @@ mod cases {
                 }
             }
             if misplaced > 0 {
-                pr_err!("{} arrays off their expected node\n", misplaced);
+                pr_err!(
+                    "{}: {} arrays off their expected node\n",
+                    layout.name(),
+                    misplaced
+                );
             }
             drop(guard);
             reset();
