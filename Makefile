@@ -9,7 +9,6 @@
 # Run 'make help' for every target.
 
 include $(CURDIR)/scripts/lib/toolchain.env
-LLVM ?= $(LLVM_SUFFIX)
 # Our kernels are built with the pinned rustc; a module for them must be too.
 # Your own kernel (KDIR) gets whatever rustc you have on PATH.
 ifeq ($(KDIR),)
@@ -25,8 +24,12 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 # cache (built on first use). Modules built against different trees go to
 # different output directories.
 kdir_of = $(if $(KDIR),$(KDIR),$(shell $(TOP)/scripts/kernel --print-dir --flavour $(1) || echo /nonexistent-kernel-build))
-modout_of = $(TOP)/build/$(if $(KDIR),custom,$(1))
-kbuild = $(MAKE) -C $(call kdir_of,$(1)) M=$(TOP) MO=$(call modout_of,$(1)) LLVM=$(LLVM)
+# BUILD_NAME names the output directory of a KDIR build (scripts/check).
+modout_of = $(TOP)/build/$(or $(BUILD_NAME),$(if $(KDIR),custom,$(1)))
+# scripts/kbuild-args picks that kernel's C compiler (LLVM=-19, CC=gcc-14, ...)
+# and fails before compiling when rustc is not the kernel's.
+kbuild = args=$$($(TOP)/scripts/kbuild-args $(call kdir_of,$(1))) && \
+	$(MAKE) -C $(call kdir_of,$(1)) M=$(TOP) MO=$(call modout_of,$(1)) $$args
 
 .PHONY: all module setup kernel run check canaries check-4096 kunit boottest mutants bench rust-analyzer rustfmt rustfmtcheck clippy clean help
 
@@ -50,7 +53,8 @@ help:
 	@echo "  clippy         build with CLIPPY=1"
 	@echo "  rust-analyzer  write rust-project.json"
 	@echo "  clean          remove module build output and results/"
-	@echo "Variables: KDIR=<kernel build tree>  FLAVOUR=debug|rt|lean  LLVM=$(LLVM)"
+	@echo "Variables: KDIR=<kernel build tree>  FLAVOUR=debug|rt|lean"
+	@echo "  The compiler is the one KDIR/.config names (scripts/kbuild-args --help)."
 
 setup:
 	@$(TOP)/scripts/setup

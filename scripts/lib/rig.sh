@@ -38,15 +38,24 @@ toolchain_id() {
 	printf '%s; %s; %s\n' "$rustc" "$bindgen" "$clang"
 }
 
+# rust_toolchain_of KDIR: the rustup toolchain that compiled that kernel's
+# Rust ("rustc 1.99.1 (58cf8f9c3 2026-10-13)" -> 1.99.1).
+rust_toolchain_of() {
+	sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="rustc \([^ ]*\) .*/\1/p' "$1/.config"
+}
+
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/scx-kick-pseqs
 
-# cache_lock: takes the kernel cache's lock (exclusive) on fd 9, waiting
-# with a message while another run holds it; released when the script exits.
+# cache_lock [NAME]: takes a lock of the kernel cache (exclusive) on fd 9,
+# waiting with a message while another run holds it; released when the script
+# exits. Kernel builds share .lock; scripts/stock, whose chroot no kernel
+# build touches, takes its own.
 cache_lock() {
+	local lock=$CACHE/${1:-.lock}
 	mkdir -p "$CACHE"
-	exec 9>"$CACHE/.lock"
+	exec 9>"$lock"
 	if ! flock -n 9; then
-		say "waiting for the kernel cache lock ($CACHE/.lock) held by another run"
+		say "waiting for the cache lock $lock held by another run"
 		flock 9
 	fi
 }

@@ -4,7 +4,9 @@
 # timeout of scripts/vm catches that). Needs 4 online CPUs.
 writes=${KICK_RACE_WRITES:-3000}
 [ "$(nproc)" -ge 4 ] || fail "kick race: needs 4 online CPUs, has $(nproc)"
-echo "scx_kick_pseqs_none" >/sys/module/kunit/parameters/filter_glob
+if [ -e /sys/module/kunit ]; then
+	echo "scx_kick_pseqs_none" >/sys/module/kunit/parameters/filter_glob
+fi
 insmod /scx_kick_pseqs.ko
 echo 1 >"$D/enable"
 cat >/tmp/kick_loop.sh <<LOOP

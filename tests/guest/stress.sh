@@ -4,7 +4,9 @@ KO=/scx_kick_pseqs.ko
 nr_cpu_ids=$(($(sed 's/.*-//' /sys/devices/system/cpu/possible) + 1))
 
 # The KUnit suites already ran at the first load: skip them from now on.
-echo "scx_kick_pseqs_none" >/sys/module/kunit/parameters/filter_glob
+if [ -e /sys/module/kunit ]; then
+	echo "scx_kick_pseqs_none" >/sys/module/kunit/parameters/filter_glob
+fi
 
 rounds=${RMMOD_ROUNDS:-100}
 i=0
