@@ -16,6 +16,7 @@
 use kernel::{debugfs::Scope, prelude::*};
 
 mod abstractions;
+mod compat;
 mod pseqs;
 #[cfg(CONFIG_KUNIT)]
 mod tests;
@@ -29,8 +30,9 @@ module! {
     description: "sched_ext's lazy scx_kick_pseqs allocator",
     license: "GPL",
     params: {
-        packed: bool {
-            default: true,
+        // An integer, not a bool: 7.2's module! has no bool parameters.
+        packed: u32 {
+            default: 1,
             description: "Layout: one vmalloc() block per node (1) or upstream's kvzalloc_node() per CPU (0)",
         },
         stress_attempts: u32 {
@@ -85,7 +87,7 @@ impl kernel::Module for ScxKickPseqs {
         // SAFETY: Called once, at load, before anything else uses it.
         unsafe {
             allocator::init(allocator::Layout::from_packed(
-                module_parameters::packed.value(),
+                compat::param(&module_parameters::packed) != 0,
             ))
         };
         let debugfs = control::create()?;

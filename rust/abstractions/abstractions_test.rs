@@ -11,11 +11,11 @@ use super::{
     pin::{CpuPinned, MigrateGuard, PreemptGuard},
     rcu::{callback, ptr::RcuPtr, update::UpdateSide},
 };
+use crate::compat::interrupt::LocalInterruptDisabled;
 use core::pin::Pin;
 use kernel::{
     bindings,
     cpu::nr_cpu_ids,
-    interrupt::LocalInterruptDisabled,
     prelude::*,
     processor::cpu_relax,
     sync::{

@@ -15,11 +15,11 @@
 //! that rely on the handler check the target is online and keep it so, with
 //! interrupts disabled).
 
+use crate::compat::interrupt::LocalInterruptDisabled;
 use core::{ffi::c_void, pin::Pin};
 use kernel::{
     bindings,
     cpu::CpuId,
-    interrupt::LocalInterruptDisabled,
     processor::cpu_relax,
     sync::atomic::{Acquire, Atomic, Full, Relaxed, Release},
     types::Opaque,

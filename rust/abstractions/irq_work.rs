@@ -8,8 +8,9 @@
 //! static waits for itself to finish (`irq_work_sync()`, then a grace
 //! period) when dropped, so dropping one sleeps.
 
+use crate::compat::{interrupt::LocalInterruptDisabled, synchronize_rcu};
 use core::pin::Pin;
-use kernel::{bindings, interrupt::LocalInterruptDisabled, sync::rcu, types::Opaque};
+use kernel::{bindings, types::Opaque};
 
 /// What a hard irq_work runs.
 pub(crate) trait IrqWorkHandler {
@@ -81,7 +82,7 @@ impl Drop for IrqWork {
         // (on PREEMPT_RT, or without an irq_work interrupt), inside an RCU
         // read-side section, as irq_work_sync()'s own comment says: wait for
         // it before the memory goes. Like irq_work_sync(), this sleeps.
-        rcu::synchronize_rcu();
+        synchronize_rcu();
     }
 }
 

@@ -7,7 +7,8 @@
 //! does not catch (`might_sleep()` and klint do).
 
 use super::{cpus::PossibleCpu, shim};
-use kernel::{interrupt::LocalInterruptDisabled, types::NotThreadSafe};
+use crate::compat::interrupt::LocalInterruptDisabled;
+use kernel::types::NotThreadSafe;
 
 /// Proof that the current task stays on one CPU while the proof is alive.
 pub(crate) trait CpuPinned {

@@ -27,14 +27,15 @@ use crate::abstractions::{
     pin::{CpuPinned, MigrateGuard},
     rcu::read_side::ReadSide,
 };
+use crate::compat::{
+    ecanceled, interrupt::LocalInterruptDisabled, smp_mb, smp_rmb, synchronize_rcu,
+};
 use core::pin::Pin;
 use kernel::{
-    interrupt::LocalInterruptDisabled,
     prelude::*,
     processor::cpu_relax,
     sync::{
         atomic::{Acquire, Atomic, Full, Relaxed, Release},
-        barrier::{smp_mb, Read},
         rcu,
     },
     time::{Delta, Instant, Monotonic},
@@ -157,7 +158,7 @@ impl Drop for KickSlot {
 /// queued on any CPU. Called after the state left [`State::Enabled`].
 pub(crate) fn sync_all() {
     // Pairs with the fully ordered announcement in `queue_checked()`.
-    smp_mb(Full);
+    smp_mb();
     while QUEUING.load(Acquire) != 0 {
         cpu_relax();
     }
@@ -172,7 +173,7 @@ pub(crate) fn sync_all() {
 /// finishing, so that none runs in this module after it is unloaded.
 pub(crate) fn quiesce() {
     sync_all();
-    rcu::synchronize_rcu();
+    synchronize_rcu();
 }
 
 /// `cpu`'s pick sequence.
@@ -361,12 +362,12 @@ impl Kicked {
     /// Whether the target moved past the recorded sequence.
     fn moved(&self) -> Result<bool> {
         let guard = rcu::read_lock();
-        let seen = self.recorded(&guard).ok_or(ECANCELED)?;
+        let seen = self.recorded(&guard).ok_or_else(ecanceled)?;
         // The array read above belongs to the period read below, or an
         // earlier one (see `slots::period()`).
-        smp_mb(Read);
+        smp_rmb();
         if slots::period() != self.period || slots::state() != State::Enabled {
-            return Err(ECANCELED);
+            return Err(ecanceled());
         }
         Ok(pick_seq(self.target) != seen)
     }

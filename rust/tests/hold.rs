@@ -3,6 +3,7 @@
 //! A CPU held in hard interrupt context with a kick of its own pending, so
 //! that a case can disable while that kick irq_work waits to run.
 
+use crate::compat::interrupt::LocalInterruptDisabled;
 use crate::{
     abstractions::{
         cpus::PossibleCpu,
@@ -12,7 +13,6 @@ use crate::{
 };
 use core::pin::Pin;
 use kernel::{
-    interrupt::LocalInterruptDisabled,
     prelude::*,
     processor::cpu_relax,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},

@@ -4,12 +4,13 @@
 //! against kicks in flight, many CPUs kicking one target, period changes.
 
 use super::*;
+use crate::compat::{interrupt::local_interrupt_disable, param};
 use crate::{
     abstractions::pin::MigrateGuard,
     module_parameters::stress_kick_rounds,
     pseqs::{kick, slots::State},
 };
-use kernel::{interrupt::local_interrupt_disable, sync::atomic::Acquire};
+use kernel::sync::atomic::Acquire;
 
 /// Counters of [`many_cpus_kick_one_target`]'s threads.
 static ARRIVED: Atomic<u64> = Atomic::new(0);
@@ -27,7 +28,7 @@ fn kick_one_target(_index: usize) {
         ERRORS.fetch_add(1, Relaxed);
         return;
     };
-    for round in 0..u64::from(stress_kick_rounds.value()) {
+    for round in 0..u64::from(param(&stress_kick_rounds)) {
         ARRIVED.fetch_add(1, Relaxed);
         let start = Instant::<Monotonic>::now();
         while ARRIVED.load(Acquire) < threads * (round + 1) {
@@ -153,7 +154,8 @@ mod kicks {
             });
             for _ in 0..50 {
                 match kick::kick(target, true) {
-                    Ok(()) | Err(ENXIO) | Err(ECANCELED) => {}
+                    Ok(()) | Err(ENXIO) => {}
+                    Err(e) if e == crate::compat::ecanceled() => {}
                     Err(e) => return Err(e),
                 }
             }
@@ -230,7 +232,7 @@ mod kicks {
         assert_eq!(kick::csd_busy(), busy);
         assert_eq!(
             KICKS.load(Relaxed),
-            threads as u64 * u64::from(stress_kick_rounds.value())
+            threads as u64 * u64::from(param(&stress_kick_rounds))
         );
         Ok(())
     }
@@ -259,8 +261,8 @@ mod kicks {
         reset();
         assert_eq!(same_period, Ok(()));
         assert!(moved);
-        assert_eq!(reenabled, Err(ECANCELED));
-        assert_eq!(disabled_only, Err(ECANCELED));
+        assert_eq!(reenabled, Err(crate::compat::ecanceled()));
+        assert_eq!(disabled_only, Err(crate::compat::ecanceled()));
         assert_eq!(without_wait, Err(EINVAL));
         Ok(())
     }

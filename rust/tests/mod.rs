@@ -80,7 +80,7 @@ pub(crate) fn reset() {
     callback::barrier();
     // Cannot fail: disabled, and the cases run one at a time.
     let _ = allocator::set_layout(Layout::from_packed(
-        crate::module_parameters::packed.value(),
+        crate::compat::param(&crate::module_parameters::packed) != 0,
     ));
 }
 

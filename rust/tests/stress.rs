@@ -9,6 +9,7 @@
 use super::{
     all_slots_null, enable_failing_at, for_each_layout, kthreads, online_cpus, reset, skip,
 };
+use crate::compat::param;
 use crate::{
     abstractions::{cpus, cpus::PossibleCpu, rcu::callback},
     module_parameters::{
@@ -36,7 +37,7 @@ fn nth_online(i: usize) -> Option<PossibleCpu> {
 /// (QEMU TCG) would only measure the host.
 fn stress_cpu_count() -> usize {
     let online = online_cpus().count();
-    match stress_cpus.value() as usize {
+    match param(&stress_cpus) as usize {
         0 => online,
         cap => cap.min(online),
     }
@@ -89,7 +90,8 @@ fn kick_somewhere(index: usize, wait: bool) {
         Ok(()) => {
             KICKS.fetch_add(1, Relaxed);
         }
-        Err(ENXIO) | Err(EBUSY) | Err(ECANCELED) => {}
+        Err(ENXIO) | Err(EBUSY) => {}
+        Err(e) if e == crate::compat::ecanceled() => {}
         Err(_) => {
             ERRORS.fetch_add(1, Relaxed);
         }
@@ -99,7 +101,7 @@ fn kick_somewhere(index: usize, wait: bool) {
 /// One racing thread: enable attempts, some of them followed by a disable,
 /// and disables of other threads' periods.
 fn race_thread(index: usize) {
-    let total = u64::from(stress_attempts.value());
+    let total = u64::from(param(&stress_attempts));
     loop {
         let attempt = ATTEMPTS.fetch_add(1, Relaxed);
         if attempt >= total {
@@ -134,7 +136,7 @@ fn kick_thread(index: usize) {
 
 /// Enable/disable cycles while the kick threads run; the last thread.
 fn cycle_thread() {
-    for _ in 0..stress_cycles.value() {
+    for _ in 0..param(&stress_cycles) {
         match allocator::enable().and_then(|()| allocator::disable()) {
             Ok(()) => {
                 WINS.fetch_add(1, Relaxed);
@@ -154,7 +156,7 @@ fn ring_thread(index: usize) {
         return;
     };
     let start = Instant::<Monotonic>::now();
-    let limit = Delta::from_millis(i64::from(stress_ring_ms.value()));
+    let limit = Delta::from_millis(i64::from(param(&stress_ring_ms)));
     while start.elapsed() < limit {
         match kick::kick(next, true) {
             Ok(()) => {
@@ -179,7 +181,7 @@ mod cases {
         for_each_layout(|_| {
             let count = cpus::possible_mask().weight() as usize;
             let fixed = [0, 1.min(count - 1), count / 2, count - 1];
-            let random = stress_random_faults.value() as usize;
+            let random = param(&stress_random_faults) as usize;
             let mut failures = 0usize;
             for i in 0..fixed.len() + random {
                 let index = fixed.get(i).copied().unwrap_or_else(|| random_below(count));
@@ -218,7 +220,7 @@ mod cases {
         assert_eq!(wins, allocator::enables() - enables_before);
         assert_eq!(
             wins + BUSY.load(Relaxed),
-            u64::from(stress_attempts.value())
+            u64::from(param(&stress_attempts))
         );
         assert_eq!(DISABLES.load(Relaxed), wins);
         assert_eq!(kick::null_reads(), nulls);
@@ -253,7 +255,7 @@ mod cases {
         )?;
         callback::barrier();
         assert_eq!(ERRORS.load(Relaxed), 0);
-        assert_eq!(WINS.load(Relaxed), u64::from(stress_cycles.value()));
+        assert_eq!(WINS.load(Relaxed), u64::from(param(&stress_cycles)));
         assert_eq!(kick::null_reads(), nulls);
         assert!(all_slots_null());
         assert_eq!(callback::frees_pending(), 0);

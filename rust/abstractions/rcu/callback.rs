@@ -5,10 +5,7 @@
 
 use kernel::{
     bindings,
-    sync::{
-        atomic::{Atomic, Relaxed},
-        rcu,
-    },
+    sync::atomic::{Atomic, Relaxed},
 };
 
 /// Frees queued with `call_rcu()` whose callback has not run yet.
@@ -32,7 +29,7 @@ pub(crate) fn frees_pending() -> u64 {
 /// Waits for every queued RCU free to have run (`rcu_barrier()`).
 #[inline]
 pub(crate) fn barrier() {
-    rcu::rcu_barrier();
+    crate::compat::rcu_barrier();
 }
 
 /// `call_rcu(head, free)`, counted in [`frees_queued`] and [`frees_pending`].

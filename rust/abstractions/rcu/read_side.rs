@@ -3,7 +3,8 @@
 //! Proofs of being inside an RCU read-side critical section.
 
 use crate::abstractions::pin::PreemptGuard;
-use kernel::{interrupt::LocalInterruptDisabled, sync::rcu};
+use crate::compat::interrupt::LocalInterruptDisabled;
+use kernel::sync::rcu;
 
 /// Proof that the holder is inside an RCU read-side critical section, for
 /// as long as it is borrowed.
