@@ -3,7 +3,8 @@
 # scx-kick-pseqs: the out-of-tree Rust module and its QEMU test rig.
 #
 #   make run     boot a lean kernel at 8192 possible CPUs and demo the module
-#   make check   KUnit suites in QEMU at 8192 / 4097 / 2 possible CPUs
+#   make check   KUnit suites in QEMU at 8192 / 4097 / 4 possible CPUs, and
+#                Debian's stock kernel at 8192
 #   make         build the module (KDIR=/path/to/kernel/build for your own)
 #
 # Run 'make help' for every target.
@@ -31,7 +32,7 @@ modout_of = $(TOP)/build/$(or $(BUILD_NAME),$(if $(KDIR),custom,$(1)))
 kbuild = args=$$($(TOP)/scripts/kbuild-args $(call kdir_of,$(1))) && \
 	$(MAKE) -C $(call kdir_of,$(1)) M=$(TOP) MO=$(call modout_of,$(1)) $$args
 
-.PHONY: all module setup kernel run check canaries check-4096 kunit boottest mutants bench rust-analyzer rustfmt rustfmtcheck clippy clean help
+.PHONY: all module setup kernel run check matrix stock canaries check-4096 kunit boottest mutants bench rust-analyzer rustfmt rustfmtcheck clippy clean help
 
 all: module
 
@@ -42,11 +43,13 @@ help:
 	@echo "  kernel         build (or reuse) the $(FLAVOUR) test kernel"
 	@echo "  module         build scx_kick_pseqs.ko against KDIR or the $(FLAVOUR) kernel"
 	@echo "  run            the 8192-CPU demo on the lean kernel"
-	@echo "  check          KUnit suites in three QEMU scenarios; prints 'N passed, N failed'"
+	@echo "  check          KUnit suites in three QEMU scenarios and Debian's stock kernel; prints 'N passed, N failed'"
+	@echo "  matrix         the module on GCC/clang 7.3.4, Debian's 7.2.13 and Debian's stock 7.3.4 binaries at 8192 CPUs"
+	@echo "  stock          build the module for Debian's stock linux-image-7.3.4+deb13-amd64 (scripts/stock)"
 	@echo "  canaries       make each detector of the debug kernel fire once; prints 'caught K of N'"
 	@echo "  mutants        a control run, then the suites against each historical bug; prints 'killed K of N'"
 	@echo "  bench          Rust vs a C twin of upstream at 64/4097/5000/8192 CPUs"
-	@echo "  boottest       Debian's 6.12 and our 7.3 with sched_ext at 4096/4097/8192 CPUs"
+	@echo "  boottest       Debian's 6.12 and our 7.3 with sched_ext at 4096/4097/8192 CPUs, Debian's stock 7.3.4 by memory"
 	@echo "  check-4096     the suites with 1024/2048/4096 vCPUs online (hours on 2 cores)"
 	@echo "  kunit          the suites at 8192 CPUs through kunit.py exec"
 	@echo "  rustfmtcheck   the kernel's rustfmt check on rust/"
@@ -88,6 +91,12 @@ run: setup
 
 check: setup
 	@$(TOP)/scripts/check
+
+matrix: setup
+	@$(TOP)/scripts/matrix
+
+stock: setup
+	@$(TOP)/scripts/stock
 
 canaries: setup
 	@$(TOP)/scripts/canaries
