@@ -17,64 +17,79 @@ pub(crate) use kernel::interrupt;
 use kernel::error::Error;
 
 /// Full memory barrier between CPUs (`smp_mb()`).
+#[cfg(not(scx_kernel_before_7_3))]
 #[inline]
 pub(crate) fn smp_mb() {
-    #[cfg(not(scx_kernel_before_7_3))]
     kernel::sync::barrier::smp_mb(kernel::sync::atomic::Full);
-    #[cfg(scx_kernel_before_7_3)]
+}
+
+/// Full memory barrier between CPUs (`smp_mb()`).
+#[cfg(scx_kernel_before_7_3)]
+#[inline]
+pub(crate) fn smp_mb() {
     kernel::sync::barrier::smp_mb();
 }
 
 /// Read memory barrier between CPUs (`smp_rmb()`).
+#[cfg(not(scx_kernel_before_7_3))]
 #[inline]
 pub(crate) fn smp_rmb() {
-    #[cfg(not(scx_kernel_before_7_3))]
     kernel::sync::barrier::smp_mb(kernel::sync::barrier::Read);
-    #[cfg(scx_kernel_before_7_3)]
+}
+
+/// Read memory barrier between CPUs (`smp_rmb()`).
+#[cfg(scx_kernel_before_7_3)]
+#[inline]
+pub(crate) fn smp_rmb() {
     kernel::sync::barrier::smp_rmb();
 }
 
+#[cfg(not(scx_kernel_before_7_3))]
+pub(crate) use kernel::sync::rcu::{rcu_barrier, synchronize_rcu};
+
 /// Waits for an RCU grace period (`synchronize_rcu()`); sleeps.
+#[cfg(scx_kernel_before_7_3)]
 #[inline]
 pub(crate) fn synchronize_rcu() {
-    #[cfg(not(scx_kernel_before_7_3))]
-    kernel::sync::rcu::synchronize_rcu();
     // SAFETY: synchronize_rcu() has no precondition but a context that may
-    // sleep, which is not a memory-safety requirement here, as in 7.3's safe
+    // sleep, which is not a memory-safety requirement, as for 7.3's safe
     // kernel::sync::rcu::synchronize_rcu().
-    #[cfg(scx_kernel_before_7_3)]
-    unsafe {
-        kernel::bindings::synchronize_rcu()
-    };
+    unsafe { kernel::bindings::synchronize_rcu() };
 }
 
 /// Waits until every queued RCU callback has run (`rcu_barrier()`); sleeps.
+#[cfg(scx_kernel_before_7_3)]
 #[inline]
 pub(crate) fn rcu_barrier() {
-    #[cfg(not(scx_kernel_before_7_3))]
-    kernel::sync::rcu::rcu_barrier();
     // SAFETY: As for synchronize_rcu() above: rcu_barrier() only needs a
     // context that may sleep.
-    #[cfg(scx_kernel_before_7_3)]
-    unsafe {
-        kernel::bindings::rcu_barrier()
-    };
+    unsafe { kernel::bindings::rcu_barrier() };
 }
 
 /// `ECANCELED`, a function because 7.2 has no constant for it.
+#[cfg(not(scx_kernel_before_7_3))]
 #[inline]
 pub(crate) fn ecanceled() -> Error {
-    #[cfg(not(scx_kernel_before_7_3))]
-    return kernel::error::code::ECANCELED;
-    #[cfg(scx_kernel_before_7_3)]
-    return Error::from_errno(-(kernel::bindings::ECANCELED as i32));
+    kernel::error::code::ECANCELED
 }
 
-/// A module parameter's value (7.3's `value()` copies it, 7.2's borrows).
+/// `ECANCELED`, a function because 7.2 has no constant for it.
+#[cfg(scx_kernel_before_7_3)]
+#[inline]
+pub(crate) fn ecanceled() -> Error {
+    Error::from_errno(-(kernel::bindings::ECANCELED as i32))
+}
+
+/// A module parameter's value (7.3's `value()` copies it).
+#[cfg(not(scx_kernel_before_7_3))]
 #[inline]
 pub(crate) fn param<T: Copy>(p: &kernel::module_param::ModuleParamAccess<T>) -> T {
-    #[cfg(not(scx_kernel_before_7_3))]
-    return p.value();
-    #[cfg(scx_kernel_before_7_3)]
-    return *p.value();
+    p.value()
+}
+
+/// A module parameter's value (7.2's `value()` borrows it).
+#[cfg(scx_kernel_before_7_3)]
+#[inline]
+pub(crate) fn param<T: Copy>(p: &kernel::module_param::ModuleParamAccess<T>) -> T {
+    *p.value()
 }

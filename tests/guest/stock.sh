@@ -20,7 +20,7 @@ last=$((nr_cpu_ids - 1))
 if echo "$last wait" >"$D/kick" 2>/tmp/err; then
 	fail "kick of offline CPU $last was accepted"
 fi
-grep -q 'No such device' /tmp/err || fail "kick of offline CPU $last: $(cat /tmp/err), expected ENODEV"
+grep -q 'No such device$' /tmp/err || fail "kick of offline CPU $last: $(cat /tmp/err), expected ENODEV"
 if echo "$nr_cpu_ids" >"$D/kick" 2>/tmp/err; then
 	fail "kick of CPU $nr_cpu_ids (beyond nr_cpu_ids) was accepted"
 fi
