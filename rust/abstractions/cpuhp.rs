@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! CPU hotplug: a dynamic hotplug state whose callbacks are a type's, and the
+//! read side of the CPU hotplug lock.
+//!
+//! The state goes in the dynamic PREPARE section (`CPUHP_BP_PREPARE_DYN`),
+//! whose callbacks run on a control CPU, in task context, with the hotplug
+//! lock held for writing (include/linux/cpuhotplug.h). Its startup runs before
+//! the CPU executes anything, so what it sets up is there before any code on
+//! that CPU can look; its teardown runs after the CPU is dead
+//! (`CPUHP_BRINGUP_CPU`'s teardown has taken it down), so nothing on that CPU
+//! can still be using what it tears down. The dynamic ONLINE section
+//! (`CPUHP_AP_ONLINE_DYN`) would run both on the CPU itself while it already
+//! runs tasks and interrupts: after them coming up, before them going down.
+
+use super::cpus::PossibleCpu;
+use core::marker::PhantomData;
+use kernel::{
+    bindings,
+    error::to_result,
+    ffi::{c_int, c_uint},
+    prelude::*,
+    types::NotThreadSafe,
+};
+
+/// The callbacks of a [`HotplugState`].
+pub(crate) trait HotplugHandler {
+    /// The state's name, shown in `/sys/devices/system/cpu/hotplug/states`.
+    const NAME: &'static CStr;
+
+    /// `cpu` is about to come up: called before it runs anything, and at
+    /// registration for every CPU already up. May sleep. An error aborts the
+    /// bring-up (or the registration) and the CPU stays down.
+    fn prepare(cpu: PossibleCpu) -> Result;
+
+    /// `cpu` is dead: called once nothing runs on it anymore. May sleep; the
+    /// kernel cannot take an error here (nor at module removal), so there is
+    /// none.
+    fn dead(cpu: PossibleCpu);
+}
+
+/// A dynamic hotplug state in the PREPARE section whose callbacks are `H`'s,
+/// removed when dropped.
+///
+/// # Invariants
+///
+/// `state` is a dynamic state that [`Self::register`] installed with `H`'s
+/// callbacks, and that only `drop` removes.
+pub(crate) struct HotplugState<H: HotplugHandler> {
+    state: bindings::cpuhp_state,
+    _handler: PhantomData<H>,
+}
+
+impl<H: HotplugHandler> HotplugState<H> {
+    /// Installs `H`'s callbacks in a new dynamic state and calls
+    /// [`HotplugHandler::prepare`] for every CPU already at or past it, under
+    /// the hotplug lock, so that from here on `prepare` and `dead` calls for a
+    /// CPU alternate, starting with `prepare`. If one fails, `dead` is called
+    /// for the CPUs prepared so far and nothing stays installed.
+    ///
+    /// Must not be called with a lock held that `H`'s callbacks take: they run
+    /// here, and under the hotplug lock, which ranks above such a lock.
+    pub(crate) fn register() -> Result<Self> {
+        // SAFETY: `__cpuhp_setup_state()` takes the hotplug lock itself (we
+        // hold it not); `NAME` is a static string, which the state keeps; the
+        // callbacks have the signature it expects and remain callable until
+        // the state is removed, which `drop` does before the module that
+        // holds them can go: its owner keeps the `HotplugState` in the
+        // module's data. `multi_instance` is false: no instance list.
+        let ret = unsafe {
+            bindings::__cpuhp_setup_state(
+                bindings::cpuhp_state_CPUHP_BP_PREPARE_DYN,
+                H::NAME.as_char_ptr(),
+                true,
+                Some(startup::<H>),
+                Some(teardown::<H>),
+                false,
+            )
+        };
+        to_result(ret)?;
+        // INVARIANT: For a dynamic state, a positive return is the state
+        // installed; zero is never one (`CPUHP_OFFLINE`).
+        if ret == 0 {
+            return Err(EINVAL);
+        }
+        Ok(Self {
+            state: ret,
+            _handler: PhantomData,
+        })
+    }
+}
+
+impl<H: HotplugHandler> Drop for HotplugState<H> {
+    fn drop(&mut self) {
+        // Without calls: the owner tears down what `prepare` set up itself.
+        // `__cpuhp_remove_state()` takes the hotplug lock for reading, which
+        // waits for a hotplug operation (whose callbacks run with it held for
+        // writing) to finish, and then uninstalls the callbacks: none runs
+        // after it returns, and none is left behind.
+        // SAFETY: `state` was installed by `register` and not removed since
+        // (type invariant); the hotplug lock is not held here, as the owner
+        // drops this in task context outside any callback of `H`.
+        unsafe { bindings::__cpuhp_remove_state(self.state, false) };
+    }
+}
+
+/// The startup callback of a [`HotplugState<H>`].
+extern "C" fn startup<H: HotplugHandler>(cpu: c_uint) -> c_int {
+    // The hotplug core only brings up possible CPUs.
+    let Some(cpu) = PossibleCpu::from_u32(cpu) else {
+        return EINVAL.to_errno();
+    };
+    match H::prepare(cpu) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// The teardown callback of a [`HotplugState<H>`].
+extern "C" fn teardown<H: HotplugHandler>(cpu: c_uint) -> c_int {
+    if let Some(cpu) = PossibleCpu::from_u32(cpu) {
+        H::dead(cpu);
+    }
+    0
+}
+
+/// The CPU hotplug lock held for reading (`cpus_read_lock()`): no CPU comes
+/// up or goes down, and no hotplug callback runs, until dropped.
+///
+/// It ranks above every lock that hotplug callbacks take: take it first.
+///
+/// # Invariants
+///
+/// The current task holds the hotplug lock for reading while the guard lives.
+#[must_use = "the hotplug lock is released when the guard is dropped"]
+pub(crate) struct HotplugReadGuard {
+    _not_send: NotThreadSafe,
+}
+
+impl HotplugReadGuard {
+    /// Takes the hotplug lock for reading; may sleep.
+    #[inline]
+    pub(crate) fn new() -> Self {
+        // SAFETY: Task context, as the kernel requires of `cpus_read_lock()`;
+        // released in `drop`, on the same task (the guard is not `Send`).
+        unsafe { bindings::cpus_read_lock() };
+        // INVARIANT: Just taken.
+        Self {
+            _not_send: NotThreadSafe,
+        }
+    }
+}
+
+impl Drop for HotplugReadGuard {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: Held by this task (type invariant).
+        unsafe { bindings::cpus_read_unlock() };
+    }
+}
