@@ -103,7 +103,8 @@ impl kernel::Module for ScxKickPseqs {
                 allocator::Policy::from_online(compat::param(&module_parameters::online) != 0),
             )
         };
-        let hotplug = hotplug::register()?;
+        // SAFETY: Kept in the module's data, which is dropped at unload.
+        let hotplug = unsafe { hotplug::register()? };
         let debugfs = control::create()?;
         pr_info!(
             "loaded: nr_cpu_ids={} possible={} layout={} policy={}\n",

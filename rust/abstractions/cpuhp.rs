@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! CPU hotplug: a dynamic hotplug state whose callbacks are a type's, and the
-//! read side of the CPU hotplug lock.
+//! CPU hotplug: a dynamic hotplug state whose callbacks are a type's.
 //!
 //! The state goes in the dynamic PREPARE section (`CPUHP_BP_PREPARE_DYN`),
 //! whose callbacks run on a control CPU, in task context, with the hotplug
-//! lock held for writing (include/linux/cpuhotplug.h). Its startup runs before
+//! lock held: for writing during a hotplug operation, for reading while the
+//! state is installed (include/linux/cpuhotplug.h). Its startup runs before
 //! the CPU executes anything, so what it sets up is there before any code on
 //! that CPU can look; its teardown runs after the CPU is dead
 //! (`CPUHP_BRINGUP_CPU`'s teardown has taken it down), so nothing on that CPU
@@ -20,7 +20,6 @@ use kernel::{
     error::to_result,
     ffi::{c_int, c_uint},
     prelude::*,
-    types::NotThreadSafe,
 };
 
 /// The callbacks of a [`HotplugState`].
@@ -30,17 +29,23 @@ pub(crate) trait HotplugHandler {
 
     /// `cpu` is about to come up: called before it runs anything, and at
     /// registration for every CPU already up. May sleep. An error aborts the
-    /// bring-up (or the registration) and the CPU stays down.
-    fn prepare(cpu: PossibleCpu) -> Result;
+    /// bring-up (or the registration) and the CPU stays down. `frozen`: the
+    /// CPU comes back as the system resumes from suspend, tasks frozen.
+    fn prepare(cpu: PossibleCpu, frozen: bool) -> Result;
 
     /// `cpu` is dead: called once nothing runs on it anymore. May sleep; the
     /// kernel cannot take an error here (nor at module removal), so there is
-    /// none.
-    fn dead(cpu: PossibleCpu);
+    /// none. `frozen`: the CPU goes down as the system suspends.
+    fn dead(cpu: PossibleCpu, frozen: bool);
 }
 
 /// A dynamic hotplug state in the PREPARE section whose callbacks are `H`'s,
 /// removed when dropped.
+///
+/// The kernel keeps pointers to `H`'s callbacks and name until the state is
+/// removed, so a state that outlived its module (leaked, forgotten) would
+/// have the kernel call into freed module text: [`Self::register`] is
+/// unsafe, and its caller promises the drop.
 ///
 /// # Invariants
 ///
@@ -60,13 +65,19 @@ impl<H: HotplugHandler> HotplugState<H> {
     ///
     /// Must not be called with a lock held that `H`'s callbacks take: they run
     /// here, and under the hotplug lock, which ranks above such a lock.
-    pub(crate) fn register() -> Result<Self> {
+    ///
+    /// # Safety
+    ///
+    /// The result is dropped before the module that holds `H` is unloaded
+    /// (for example: it is kept in the module's data, which is dropped at
+    /// unload), never leaked or forgotten.
+    pub(crate) unsafe fn register() -> Result<Self> {
         // SAFETY: `__cpuhp_setup_state()` takes the hotplug lock itself (we
         // hold it not); `NAME` is a static string, which the state keeps; the
         // callbacks have the signature it expects and remain callable until
         // the state is removed, which `drop` does before the module that
-        // holds them can go: its owner keeps the `HotplugState` in the
-        // module's data. `multi_instance` is false: no instance list.
+        // holds them can go (the caller's promise). `multi_instance` is
+        // false: no instance list.
         let ret = unsafe {
             bindings::__cpuhp_setup_state(
                 bindings::cpuhp_state_CPUHP_BP_PREPARE_DYN,
@@ -110,7 +121,7 @@ extern "C" fn startup<H: HotplugHandler>(cpu: c_uint) -> c_int {
     let Some(cpu) = PossibleCpu::from_u32(cpu) else {
         return EINVAL.to_errno();
     };
-    match H::prepare(cpu) {
+    match H::prepare(cpu, tasks_frozen()) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -119,42 +130,15 @@ extern "C" fn startup<H: HotplugHandler>(cpu: c_uint) -> c_int {
 /// The teardown callback of a [`HotplugState<H>`].
 extern "C" fn teardown<H: HotplugHandler>(cpu: c_uint) -> c_int {
     if let Some(cpu) = PossibleCpu::from_u32(cpu) {
-        H::dead(cpu);
+        H::dead(cpu, tasks_frozen());
     }
     0
 }
 
-/// The CPU hotplug lock held for reading (`cpus_read_lock()`): no CPU comes
-/// up or goes down, and no hotplug callback runs, until dropped.
-///
-/// It ranks above every lock that hotplug callbacks take: take it first.
-///
-/// # Invariants
-///
-/// The current task holds the hotplug lock for reading while the guard lives.
-#[must_use = "the hotplug lock is released when the guard is dropped"]
-pub(crate) struct HotplugReadGuard {
-    _not_send: NotThreadSafe,
-}
-
-impl HotplugReadGuard {
-    /// Takes the hotplug lock for reading; may sleep.
-    #[inline]
-    pub(crate) fn new() -> Self {
-        // SAFETY: Task context, as the kernel requires of `cpus_read_lock()`;
-        // released in `drop`, on the same task (the guard is not `Send`).
-        unsafe { bindings::cpus_read_lock() };
-        // INVARIANT: Just taken.
-        Self {
-            _not_send: NotThreadSafe,
-        }
-    }
-}
-
-impl Drop for HotplugReadGuard {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: Held by this task (type invariant).
-        unsafe { bindings::cpus_read_unlock() };
-    }
+/// `cpuhp_tasks_frozen`: whether the hotplug operation whose callbacks run is
+/// part of suspend or resume.
+fn tasks_frozen() -> bool {
+    // SAFETY: Written by the hotplug core before it runs an operation's
+    // callbacks, under the hotplug lock those callbacks run under.
+    unsafe { bindings::cpuhp_tasks_frozen }
 }

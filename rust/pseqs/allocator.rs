@@ -24,7 +24,6 @@ use super::{
     slots::{self, State, ENABLE_MUTEX},
 };
 use crate::abstractions::{
-    cpuhp::HotplugReadGuard,
     cpus::{self, PossibleCpu},
     flex_array::SeqArrayBox,
     rcu::{
@@ -208,10 +207,12 @@ pub(crate) fn enable() -> Result {
 /// as if memory had run out, wherever `fails(index)` holds: how the error
 /// paths are exercised.
 pub(crate) fn enable_failing(fails: impl Fn(usize) -> bool) -> Result {
-    // No CPU comes up or goes down until the arrays are published and the
-    // state says so: the hotplug callbacks then see either state, never one
-    // in between, and the set of CPUs that are up stays what we allocate for.
-    let _hotplug = HotplugReadGuard::new();
+    // The hotplug callbacks do all they do under the mutex, so while we hold
+    // it the set of CPUs that are up cannot change, and they see the state
+    // disabled or enabled, never in between: a CPU coming up meanwhile gets
+    // its array from its prepare callback, once we are done. Taking the
+    // hotplug lock too would deadlock a caller with migration disabled on a
+    // CPU going down (the hotplug writer waits for that task to leave).
     let mut lock = ENABLE_MUTEX.lock();
     if slots::state() != State::Disabled {
         return Err(EBUSY);
@@ -338,7 +339,6 @@ fn free_all(update: &UpdateSide<'_, ENABLE_MUTEX>) {
 /// Fails with `EINVAL` when not enabled.
 pub(crate) fn disable() -> Result {
     // As in enable: the hotplug callbacks see enabled or disabled.
-    let _hotplug = HotplugReadGuard::new();
     let mut lock = ENABLE_MUTEX.lock();
     if slots::state() != State::Enabled {
         return Err(EINVAL);
@@ -359,25 +359,34 @@ pub(crate) fn disable() -> Result {
 
 /// The hotplug state's prepare callback: `cpu` is about to come up, and has
 /// not run anything yet. While enabled with [`Policy::Online`] it gets its
-/// zeroed array now, so that its kick irq_work never finds the slot NULL;
-/// `ENOMEM` keeps it down.
+/// zeroed array now, so that its kick irq_work never finds the slot NULL:
+/// its array in the packed batch if it had one there, else one of its own.
+/// `ENOMEM` keeps it down. On resume it still has the array it went down
+/// with (see [`cpu_dead`]).
 pub(crate) fn cpu_prepare(cpu: PossibleCpu) -> Result {
     let lock = ENABLE_MUTEX.lock();
-    if slots::state() == State::Enabled && policy() == Policy::Online {
-        alloc_one(cpu, &UpdateSide::new(&lock))?;
+    let slot = slots::slot(cpu);
+    if slots::state() == State::Enabled && policy() == Policy::Online && !slot.is_set() {
+        let update = UpdateSide::new(&lock);
+        let restored = lock.as_ref().is_some_and(|batch| batch.restore(slot, &update));
+        if !restored {
+            alloc_one(cpu, &update)?;
+        }
     }
     slots::set_up(cpu, true, &lock);
     Ok(())
 }
 
 /// The hotplug state's dead callback: nothing runs on `cpu` anymore. With
-/// [`Policy::Online`] its kick work is synced and its array unpublished and
-/// freed through RCU; an array of the packed layout stays in its node's
-/// block until disable, and a CPU that comes back gets an array of its own.
-pub(crate) fn cpu_dead(cpu: PossibleCpu) {
+/// [`Policy::Online`] its kick work is synced and its array unpublished: a
+/// single array is freed through RCU, one in the packed batch stays there
+/// for when the CPU comes back. While suspending (`frozen`) the CPU keeps
+/// its array: resume then needs no allocation, under the allocation
+/// restrictions of resume, to bring it back.
+pub(crate) fn cpu_dead(cpu: PossibleCpu, frozen: bool) {
     let lock = ENABLE_MUTEX.lock();
     slots::set_up(cpu, false, &lock);
-    if policy() == Policy::Online {
+    if policy() == Policy::Online && !frozen {
         // The kernel flushed the CPU's queued irq_works and calls as it died;
         // one queued from elsewhere cannot be, but wait rather than assume.
         kick::sync_cpu(cpu);

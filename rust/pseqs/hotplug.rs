@@ -17,17 +17,23 @@ pub(crate) struct Callbacks;
 impl HotplugHandler for Callbacks {
     const NAME: &'static CStr = c"scx_kick_pseqs:prepare";
 
-    fn prepare(cpu: PossibleCpu) -> Result {
+    fn prepare(cpu: PossibleCpu, _frozen: bool) -> Result {
         allocator::cpu_prepare(cpu)
     }
 
-    fn dead(cpu: PossibleCpu) {
-        allocator::cpu_dead(cpu)
+    fn dead(cpu: PossibleCpu, frozen: bool) {
+        allocator::cpu_dead(cpu, frozen)
     }
 }
 
 /// Installs the state, which prepares every CPU already up; removed when the
 /// result is dropped. Call without holding the allocator's lock.
-pub(crate) fn register() -> Result<HotplugState<Callbacks>> {
-    HotplugState::register()
+///
+/// # Safety
+///
+/// As [`HotplugState::register`]: the result is dropped before the module is
+/// unloaded.
+pub(crate) unsafe fn register() -> Result<HotplugState<Callbacks>> {
+    // SAFETY: The caller drops the result before the module is unloaded.
+    unsafe { HotplugState::register() }
 }

@@ -139,6 +139,25 @@ mod cases {
         Ok(())
     }
 
+    /// The policy changes only while disabled, and only to a known name.
+    #[test]
+    fn policy_changes_only_while_disabled() -> Result {
+        reset();
+        let before = allocator::policy();
+        assert_eq!(control::parse_policy(b"online\n"), Ok(Policy::Online));
+        assert_eq!(control::parse_policy(b"possible"), Ok(Policy::Possible));
+        assert_eq!(control::parse_policy(b"Online"), Err(EINVAL));
+        assert_eq!(control::parse_policy(b"online "), Err(EINVAL));
+        assert_eq!(control::parse_policy(b""), Err(EINVAL));
+        allocator::enable()?;
+        let busy = Policy::ALL.map(allocator::set_policy);
+        let during = allocator::policy();
+        reset();
+        assert_eq!(busy, [Err(EBUSY), Err(EBUSY)]);
+        assert_eq!(during, before);
+        Ok(())
+    }
+
     /// Each array is struct_size() bytes, which is over the per-CPU
     /// allocator's limit once nr_cpu_ids > 4096.
     #[test]

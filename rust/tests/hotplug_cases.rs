@@ -6,11 +6,12 @@
 
 use super::*;
 use crate::{
-    abstractions::{cpuhp::HotplugReadGuard, once::read_once, pin::MigrateGuard},
+    abstractions::{once::read_once, pin::MigrateGuard},
     compat::{ecanceled, param},
     module_parameters::stress_hotplug_cycles,
     pseqs::{kick, slots::State},
 };
+use hotplug::HotplugReadGuard;
 use kernel::{bindings, sync::rcu};
 
 /// Skips the case, returning `None`, when no CPU can be taken down.
@@ -28,6 +29,24 @@ fn has_zeroed_array(cpu: PossibleCpu) -> bool {
     slots::slot(cpu)
         .dereference(&guard)
         .is_some_and(|a| a.len() == n() && a.seqs().iter().all(|s| read_once(s) == 0))
+}
+
+/// The address of `cpu`'s array, 0 without one.
+fn array_addr(cpu: PossibleCpu) -> usize {
+    let guard = rcu::read_lock();
+    slots::slot(cpu)
+        .dereference(&guard)
+        .map_or(0, |a| core::ptr::from_ref(a).addr())
+}
+
+/// Writes `value` into every entry of `cpu`'s array, if it has one.
+fn scribble(cpu: PossibleCpu, value: u64) {
+    let guard = rcu::read_lock();
+    if let Some(array) = slots::slot(cpu).dereference(&guard) {
+        for index in 0..array.len() {
+            array.set(index, value);
+        }
+    }
 }
 
 /// Brings every possible CPU in `cpus` back up, whatever a failed case left.
@@ -58,6 +77,8 @@ fn kick_self() {
 static VICTIM: Atomic<u32> = Atomic::new(0);
 static PINNED: Atomic<bool> = Atomic::new(false);
 static SEEN_NULL: Atomic<bool> = Atomic::new(false);
+static SAW_INACTIVE: Atomic<bool> = Atomic::new(false);
+static WATCH_KICKS: Atomic<u64> = Atomic::new(0);
 static PINNED_ON: Atomic<u32> = Atomic::new(u32::MAX);
 static DOWN_RESULT: Atomic<i32> = Atomic::new(1);
 
@@ -76,19 +97,27 @@ fn pinned_watcher() {
     PINNED_ON.store(pin.cpu().as_u32(), Relaxed);
     PINNED.store(true, Relaxed);
     let start = Instant::<Monotonic>::now();
-    while hotplug::active(victim) && start.elapsed() < Delta::from_millis(10_000) {
+    while hotplug::active(victim) && start.elapsed() < Delta::from_millis(30_000) {
         // SAFETY: Sleeping is allowed in a kthread, with migration disabled.
         unsafe { bindings::msleep(1) };
     }
+    // Only a watch of a CPU on its way down counts (the case asserts this).
+    SAW_INACTIVE.store(!hotplug::active(victim), Relaxed);
     let start = Instant::<Monotonic>::now();
     while start.elapsed() < Delta::from_millis(WATCH_MS) {
         if !slots::slot(victim).is_set() {
             SEEN_NULL.store(true, Relaxed);
         }
         // Its kick irq_work reads the slot on the dying CPU.
-        let _ = kick::kick(victim, false);
+        if kick::kick(victim, false).is_ok() {
+            WATCH_KICKS.fetch_add(1, Relaxed);
+        }
         // SAFETY: As above.
         unsafe { bindings::msleep(1) };
+    }
+    // The last moment before the CPU may die.
+    if !slots::slot(victim).is_set() {
+        SEEN_NULL.store(true, Relaxed);
     }
     drop(pin);
 }
@@ -210,8 +239,10 @@ mod cases {
     use super::*;
 
     /// Under the online policy, in either layout, a CPU taken down while
-    /// enabled loses its array once it is dead (the array goes through RCU),
-    /// and gets a new zeroed one when it comes back; the stats follow.
+    /// enabled loses its array once it is dead, and has a zeroed one again
+    /// when it comes back: a single array goes through RCU and the CPU gets
+    /// a new one; a packed one stays in its block and is the one it gets
+    /// back, zeroed. The stats follow.
     #[test]
     fn arrays_follow_cpus_down_and_up() -> Result {
         let Some(cpu) = victim() else {
@@ -224,6 +255,8 @@ mod cases {
             allocator::enable()?;
             let before = allocator::stats()?;
             let had = has_zeroed_array(cpu);
+            let addr = array_addr(cpu);
+            scribble(cpu, 0xfeed);
             let queued = callback::frees_queued();
             let down = hotplug::down(cpu);
             let gone = !slots::slot(cpu).is_set();
@@ -231,6 +264,7 @@ mod cases {
             let freed = callback::frees_queued() - queued;
             let up = hotplug::up(cpu);
             let back = has_zeroed_array(cpu);
+            let same = array_addr(cpu) == addr;
             let after_up = allocator::stats()?;
             restore(&[cpu]);
             reset();
@@ -246,6 +280,9 @@ mod cases {
             // A single array goes through its own RCU callback; a packed one
             // stays in its block until disable.
             assert_eq!(freed, u64::from(layout == Layout::Kvzalloc));
+            if layout == Layout::Packed {
+                assert!(same);
+            }
             assert!(all_slots_null());
             assert_eq!(callback::frees_pending(), 0);
         }
@@ -298,6 +335,8 @@ mod cases {
         SEEN_NULL.store(false, Relaxed);
         PINNED_ON.store(u32::MAX, Relaxed);
         DOWN_RESULT.store(1, Relaxed);
+        SAW_INACTIVE.store(false, Relaxed);
+        WATCH_KICKS.store(0, Relaxed);
         let nulls = kick::null_reads();
         let ran = kthreads::run(
             2,
@@ -310,6 +349,8 @@ mod cases {
         reset();
         ran?;
         assert_eq!(PINNED_ON.load(Relaxed), cpu.as_u32());
+        assert!(SAW_INACTIVE.load(Relaxed));
+        assert!(WATCH_KICKS.load(Relaxed) > 0);
         assert_eq!(DOWN_RESULT.load(Relaxed), 0);
         assert!(!SEEN_NULL.load(Relaxed));
         assert_eq!(kick::null_reads(), nulls);

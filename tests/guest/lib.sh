@@ -9,6 +9,18 @@ fail() {
 	exit 1
 }
 
+# The number of online CPUs: those whose online file says 1, and those
+# without one (x86 keeps the boot CPU up and gives it none).
+online_count() {
+	n=0
+	for c in /sys/devices/system/cpu/cpu[0-9]*; do
+		if [ ! -e "$c/online" ] || [ "$(cat "$c/online")" = 1 ]; then
+			n=$((n + 1))
+		fi
+	done
+	echo "$n"
+}
+
 # Fails when the module is still loaded or its debugfs directory remains.
 check_unloaded() {
 	if grep -q '^scx_kick_pseqs ' /proc/modules; then

@@ -32,7 +32,7 @@ try_kick "1 wait"
 try_kick "0 wait"
 last=$(($(cat /sys/devices/system/cpu/possible | sed 's/.*-//') + 0))
 try_kick "$last wait"
-if [ -e /sys/devices/system/cpu/cpu1/online ]; then
+if [ "$(cat /sys/devices/system/cpu/cpu1/online 2>/dev/null)" = 1 ]; then
 	echo 0 >/sys/devices/system/cpu/cpu1/online
 	report "  CPU 1 offline: $(grep '^arrays:' "$D/stats"), $(grep '^cpus_up:' "$D/stats")"
 	echo 1 >/sys/devices/system/cpu/cpu1/online

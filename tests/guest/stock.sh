@@ -11,7 +11,7 @@ nr_cpu_ids=$(($(sed 's/.*-//' /sys/devices/system/cpu/possible) + 1))
 echo "stock: kernel $(uname -r), nr_cpu_ids $nr_cpu_ids"
 . /run.sh
 
-online=$(nproc)
+online=$(online_count)
 insmod /scx_kick_pseqs.ko
 echo 1 >"$D/enable"
 [ "$(cat "$D/state")" = enabled ] || fail "state after enable: $(cat "$D/state")"
