@@ -270,7 +270,8 @@ mod cases {
     }
 
     /// Enable/disable cycles leak nothing: no arrays, no pending frees, and
-    /// free memory back to where it was (within one array's worth of noise).
+    /// free memory back to where it was (within half an enable's memory and
+    /// the per-CPU page lists' worth of noise).
     #[test]
     fn enable_disable_cycles_leak_nothing() -> Result {
         // Each cycle zeroes n_populated x n x 8 bytes: bound the work at big counts.
@@ -288,19 +289,33 @@ mod cases {
             callback::barrier();
             let stats = allocator::stats()?;
             let one_enable_pages = n_populated() * struct_size(n()).ok_or(EOVERFLOW)? as u64 / 4096;
+            // Freed pages wait in the freeing CPU's per-CPU page list, which
+            // the free page count leaves out: up to a few MiB per CPU (seen
+            // with 8 CPUs), so small enables cannot be told from noise here;
+            // the arrays of big ones can.
+            let slack = 256 + 512 * online_cpus().count() as u64;
             // vfree() from an RCU callback hands the pages to a workqueue:
             // give it up to five seconds.
             let mut after = free_pages();
             for _ in 0..100 {
-                if after + one_enable_pages / 2 + 256 >= before {
+                if after + one_enable_pages / 2 + slack >= before {
                     break;
                 }
                 fsleep(Delta::from_millis(50));
                 after = free_pages();
             }
+            if after + one_enable_pages / 2 + slack < before {
+                pr_err!(
+                    "free pages {} before, {} after {} cycles of {} pages\n",
+                    before,
+                    after,
+                    cycles,
+                    one_enable_pages
+                );
+            }
             assert_eq!(stats.arrays, 0);
             assert_eq!(stats.frees_pending, 0);
-            assert!(after + one_enable_pages / 2 + 256 >= before);
+            assert!(after + one_enable_pages / 2 + slack >= before);
             Ok(())
         })
     }
