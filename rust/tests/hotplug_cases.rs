@@ -170,18 +170,18 @@ fn hotplug_thread() {
     STOP.store(true, Relaxed);
 }
 
-/// Enables and disables, switching layouts, until stopped.
+/// Enables and disables, switching layouts, until stopped; stays enabled a
+/// couple of milliseconds each time, so that the checker finds it enabled.
 fn enable_thread() {
     let mut layouts = Layout::ALL.into_iter().cycle();
     while !STOP.load(Relaxed) {
         let Some(layout) = layouts.next() else {
             break;
         };
-        if allocator::set_layout(layout)
-            .and_then(|()| allocator::enable())
-            .and_then(|()| allocator::disable())
-            .is_err()
-        {
+        let result = allocator::set_layout(layout).and_then(|()| allocator::enable());
+        // SAFETY: Sleeping is allowed in a kthread.
+        unsafe { bindings::msleep(2) };
+        if result.and_then(|()| allocator::disable()).is_err() {
             ERRORS.fetch_add(1, Relaxed);
         }
     }
