@@ -368,7 +368,9 @@ pub(crate) fn cpu_prepare(cpu: PossibleCpu) -> Result {
     let slot = slots::slot(cpu);
     if slots::state() == State::Enabled && policy() == Policy::Online && !slot.is_set() {
         let update = UpdateSide::new(&lock);
-        let restored = lock.as_ref().is_some_and(|batch| batch.restore(slot, &update));
+        let restored = lock
+            .as_ref()
+            .is_some_and(|batch| batch.restore(slot, &update));
         if !restored {
             alloc_one(cpu, &update)?;
         }
