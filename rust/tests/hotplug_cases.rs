@@ -96,10 +96,11 @@ fn pinned_watcher() {
     let pin = MigrateGuard::new();
     PINNED_ON.store(pin.cpu().as_u32(), Relaxed);
     PINNED.store(true, Relaxed);
+    // Spins rather than sleeps while pinned: on PREEMPT_RT a pinned task
+    // sleeping on a CPU going down was never woken (hung-task panic).
     let start = Instant::<Monotonic>::now();
     while hotplug::active(victim) && start.elapsed() < Delta::from_millis(30_000) {
-        // SAFETY: Sleeping is allowed in a kthread, with migration disabled.
-        unsafe { bindings::msleep(1) };
+        cpu_relax();
     }
     // Only a watch of a CPU on its way down counts (the case asserts this).
     SAW_INACTIVE.store(!hotplug::active(victim), Relaxed);
@@ -112,8 +113,7 @@ fn pinned_watcher() {
         if kick::kick(victim, false).is_ok() {
             WATCH_KICKS.fetch_add(1, Relaxed);
         }
-        // SAFETY: As above.
-        unsafe { bindings::msleep(1) };
+        cpu_relax();
     }
     // The last moment before the CPU may die.
     if !slots::slot(victim).is_set() {
