@@ -162,7 +162,14 @@ fn hotplug_thread() {
         let Some(&cpu) = i.checked_rem(victims.len()).and_then(|i| victims.get(i)) else {
             break;
         };
-        if hotplug::down(cpu).and_then(|()| hotplug::up(cpu)).is_err() {
+        // Between the steps, the check holds hotplug off too: the order of
+        // the callbacks' locks, for lockdep.
+        if hotplug::down(cpu)
+            .inspect(|()| check(true))
+            .and_then(|()| hotplug::up(cpu))
+            .inspect(|()| check(true))
+            .is_err()
+        {
             ERRORS.fetch_add(1, Relaxed);
         }
         CYCLES.fetch_add(1, Relaxed);
@@ -170,17 +177,19 @@ fn hotplug_thread() {
     STOP.store(true, Relaxed);
 }
 
-/// Enables and disables, switching layouts, until stopped; stays enabled a
-/// couple of milliseconds each time, so that the checker finds it enabled.
+/// Enables and disables, switching layouts, until stopped. It stays enabled
+/// 2 ms, then 50 ms, in turn: the short stays race the callbacks, the long
+/// ones let a CPU come up or go down within one, for the checks to see.
 fn enable_thread() {
     let mut layouts = Layout::ALL.into_iter().cycle();
+    let mut dwells = [2, 50].into_iter().cycle();
     while !STOP.load(Relaxed) {
-        let Some(layout) = layouts.next() else {
+        let (Some(layout), Some(dwell)) = (layouts.next(), dwells.next()) else {
             break;
         };
         let result = allocator::set_layout(layout).and_then(|()| allocator::enable());
         // SAFETY: Sleeping is allowed in a kthread.
-        unsafe { bindings::msleep(2) };
+        unsafe { bindings::msleep(dwell) };
         if result.and_then(|()| allocator::disable()).is_err() {
             ERRORS.fetch_add(1, Relaxed);
         }
@@ -213,22 +222,33 @@ fn kick_thread(index: usize) {
     }
 }
 
-/// With CPUs held where they are and the allocator's lock taken, checks that
-/// while enabled every CPU that is up has an array and no other CPU has one.
+/// With the allocator's lock taken, checks that while enabled every CPU that
+/// is up has an array, no other CPU has one, and every online CPU is up.
+///
+/// The callbacks change "up" and the arrays together under that lock, and a
+/// CPU is up from before it is marked online until after it is marked
+/// offline, so this holds whether hotplug is held off or not. With
+/// `hold_hotplug` the check also takes the hotplug lock first, as the
+/// callbacks do, for lockdep to see that order; without, it runs while a CPU
+/// is coming up or going down, when an allocator that missed it is wrong.
+fn check(hold_hotplug: bool) {
+    let _hotplug = hold_hotplug.then(HotplugReadGuard::new);
+    let _lock = slots::ENABLE_MUTEX.lock();
+    if slots::state() == State::Enabled {
+        let wrong = cpus::possible()
+            .filter(|&cpu| slots::slot(cpu).is_set() != slots::is_up(cpu))
+            .count()
+            + online_cpus().filter(|&cpu| !slots::is_up(cpu)).count();
+        VIOLATIONS.fetch_add(wrong as u64, Relaxed);
+        CHECKS.fetch_add(1, Relaxed);
+    }
+}
+
+/// Checks every millisecond or so until stopped, hotplug operations going on:
+/// holding hotplug off would wait them out, and with them the wrong states.
 fn check_thread() {
     while !STOP.load(Relaxed) {
-        {
-            let _hotplug = HotplugReadGuard::new();
-            let _lock = slots::ENABLE_MUTEX.lock();
-            if slots::state() == State::Enabled {
-                let wrong = cpus::possible()
-                    .filter(|&cpu| slots::slot(cpu).is_set() != slots::is_up(cpu))
-                    .count()
-                    + online_cpus().filter(|&cpu| !slots::is_up(cpu)).count();
-                VIOLATIONS.fetch_add(wrong as u64, Relaxed);
-                CHECKS.fetch_add(1, Relaxed);
-            }
-        }
+        check(false);
         // SAFETY: Sleeping is allowed in a kthread.
         unsafe { bindings::msleep(1) };
     }
