@@ -96,8 +96,9 @@ fn pinned_watcher() {
     let pin = MigrateGuard::new();
     PINNED_ON.store(pin.cpu().as_u32(), Relaxed);
     PINNED.store(true, Relaxed);
-    // Spins rather than sleeps while pinned: on PREEMPT_RT a pinned task
-    // sleeping on a CPU going down was never woken (hung-task panic).
+    // Spins rather than sleeps while pinned: on PREEMPT_RT timers expire in
+    // the per-CPU ktimers thread, parked (CPUHP_AP_SMPBOOT_THREADS) before the
+    // CPU waits for its last tasks to leave, so a sleep here never ended.
     let start = Instant::<Monotonic>::now();
     while hotplug::active(victim) && start.elapsed() < Delta::from_millis(30_000) {
         cpu_relax();
