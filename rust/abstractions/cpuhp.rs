@@ -60,11 +60,13 @@ impl<H: HotplugHandler> HotplugState<H> {
     /// Installs `H`'s callbacks in a new dynamic state and calls
     /// [`HotplugHandler::prepare`] for every CPU already at or past it, under
     /// the hotplug lock, so that from here on `prepare` and `dead` calls for a
-    /// CPU alternate, starting with `prepare`. If one fails, `dead` is called
-    /// for the CPUs prepared so far and nothing stays installed.
+    /// CPU alternate, starting with `prepare`, until the state is dropped,
+    /// which calls neither. If one fails, `dead` is called for the CPUs
+    /// prepared so far and nothing stays installed.
     ///
-    /// Must not be called with a lock held that `H`'s callbacks take: they run
-    /// here, and under the hotplug lock, which ranks above such a lock.
+    /// Must not be called with a lock held that `H`'s callbacks take, nor with
+    /// the hotplug lock held: that deadlocks, as the callbacks run here under
+    /// the hotplug lock, which ranks above their locks.
     ///
     /// # Safety
     ///
@@ -72,8 +74,7 @@ impl<H: HotplugHandler> HotplugState<H> {
     /// (for example: it is kept in the module's data, which is dropped at
     /// unload), never leaked or forgotten.
     pub(crate) unsafe fn register() -> Result<Self> {
-        // SAFETY: `__cpuhp_setup_state()` takes the hotplug lock itself (we
-        // hold it not); `NAME` is a static string, which the state keeps; the
+        // SAFETY: `NAME` is a static string, which the state keeps; the
         // callbacks have the signature it expects and remain callable until
         // the state is removed, which `drop` does before the module that
         // holds them can go (the caller's promise). `multi_instance` is
@@ -109,8 +110,8 @@ impl<H: HotplugHandler> Drop for HotplugState<H> {
         // writing) to finish, and then uninstalls the callbacks: none runs
         // after it returns, and none is left behind.
         // SAFETY: `state` was installed by `register` and not removed since
-        // (type invariant); the hotplug lock is not held here, as the owner
-        // drops this in task context outside any callback of `H`.
+        // (type invariant). (Dropping it under the hotplug lock or inside a
+        // callback of `H` would deadlock, not corrupt anything.)
         unsafe { bindings::__cpuhp_remove_state(self.state, false) };
     }
 }
@@ -136,7 +137,9 @@ extern "C" fn teardown<H: HotplugHandler>(cpu: c_uint) -> c_int {
 }
 
 /// `cpuhp_tasks_frozen`: whether the hotplug operation whose callbacks run is
-/// part of suspend or resume.
+/// part of suspend or resume. The core sets it per operation and never clears
+/// it, so in the calls [`HotplugState::register`] makes it is what the last
+/// operation left: true after a resume until a CPU is next taken down or up.
 fn tasks_frozen() -> bool {
     // SAFETY: Written by the hotplug core before it runs an operation's
     // callbacks, under the hotplug lock those callbacks run under.

@@ -181,8 +181,8 @@ pub(crate) fn set_policy(policy: Policy) -> Result {
     Ok(())
 }
 
-/// The CPUs that get arrays at enable under `policy`; stable while the
-/// hotplug lock or `ENABLE_MUTEX` is held.
+/// The CPUs that get arrays at enable under `policy`; stable while
+/// `ENABLE_MUTEX` is held (see [`slots::is_up`]).
 pub(crate) fn populated(policy: Policy) -> impl Iterator<Item = PossibleCpu> {
     cpus::possible().filter(move |&cpu| policy == Policy::Possible || slots::is_up(cpu))
 }

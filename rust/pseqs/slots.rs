@@ -8,9 +8,10 @@
 //! pointers under RCU, the state and period with acquire loads.
 //!
 //! Lock order: the CPU hotplug lock, then [`ENABLE_MUTEX`]. The hotplug
-//! callbacks take the mutex with the hotplug lock held for writing, so enable
-//! and disable take the hotplug lock (for reading) before the mutex, and no
-//! one waits for a hotplug operation while holding the mutex.
+//! callbacks take the mutex with the hotplug lock held, so no one may take
+//! the hotplug lock, or wait for a hotplug operation, while holding the
+//! mutex. Enable and disable take the mutex alone: the callbacks do all they
+//! do under it.
 
 use crate::abstractions::{
     cpus::PossibleCpu,
@@ -68,8 +69,9 @@ pub(crate) fn this_cpu_slot<'a>(pin: &'a impl CpuPinned) -> &'a Slot {
     KICK_PSEQS.this_cpu(pin)
 }
 
-/// Whether `cpu` is up (see [`set_up`]). Stable while the lock or the
-/// hotplug lock is held.
+/// Whether `cpu` is up (see [`set_up`]). Stable while the lock is held: the
+/// callbacks change it under the lock, with the hotplug lock held for
+/// writing, or only for reading while the state is being installed.
 #[inline]
 pub(crate) fn is_up(cpu: PossibleCpu) -> bool {
     CPU_UP.get(cpu).load(Relaxed)
