@@ -21,7 +21,8 @@ mod pseqs;
 #[cfg(CONFIG_KUNIT)]
 mod tests;
 
-use pseqs::{allocator, control, kick};
+use abstractions::cpuhp::HotplugState;
+use pseqs::{allocator, control, hotplug, kick};
 
 module! {
     type: ScxKickPseqs,
@@ -34,6 +35,10 @@ module! {
         packed: u32 {
             default: 1,
             description: "Layout: one vmalloc() block per node (1) or upstream's kvzalloc_node() per CPU (0)",
+        },
+        online: u32 {
+            default: 1,
+            description: "Policy: arrays for the CPUs that are up, following CPU hotplug (1) or for every possible CPU, as upstream (0)",
         },
         stress_attempts: u32 {
             default: 10000,
@@ -55,6 +60,10 @@ module! {
             default: 3000,
             description: "KUnit stress suite: how long a ring of CPUs kicks with wait",
         },
+        stress_hotplug_cycles: u32 {
+            default: 20,
+            description: "KUnit hotplug suite: CPU down/up cycles raced by enables, disables and kicks",
+        },
         stress_kick_rounds: u32 {
             default: 3000,
             description: "KUnit stress suite: rounds of every online CPU kicking one target at once",
@@ -64,10 +73,13 @@ module! {
 
 /// Fields drop in declaration order: the debugfs files go first (their
 /// removal waits for writes in flight), so nothing can enable again once the
-/// allocator shuts down.
+/// allocator shuts down; the hotplug state last, so that the arrays follow
+/// CPU hotplug for as long as they exist. Its removal waits for a callback in
+/// flight and leaves none behind.
 struct ScxKickPseqs {
     _debugfs: Pin<KBox<Scope<()>>>,
     _shutdown: Shutdown,
+    _hotplug: HotplugState<hotplug::Callbacks>,
 }
 
 /// Frees every array and waits for their RCU frees and the kick irq_works,
@@ -86,20 +98,25 @@ impl kernel::Module for ScxKickPseqs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: Called once, at load, before anything else uses it.
         unsafe {
-            allocator::init(allocator::Layout::from_packed(
-                compat::param(&module_parameters::packed) != 0,
-            ))
+            allocator::init(
+                allocator::Layout::from_packed(compat::param(&module_parameters::packed) != 0),
+                allocator::Policy::from_online(compat::param(&module_parameters::online) != 0),
+            )
         };
+        // SAFETY: Kept in the module's data, which is dropped at unload.
+        let hotplug = unsafe { hotplug::register()? };
         let debugfs = control::create()?;
         pr_info!(
-            "loaded: nr_cpu_ids={} possible={} layout={}\n",
+            "loaded: nr_cpu_ids={} possible={} layout={} policy={}\n",
             kernel::cpu::nr_cpu_ids(),
             abstractions::cpus::possible_mask().weight(),
-            allocator::layout().name()
+            allocator::layout().name(),
+            allocator::policy().name()
         );
         Ok(ScxKickPseqs {
             _debugfs: debugfs,
             _shutdown: Shutdown,
+            _hotplug: hotplug,
         })
     }
 }

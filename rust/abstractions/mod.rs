@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Generic abstractions over kernel C APIs that the 7.3 kernel crate lacks:
-//! per-CPU statics, an RCU pointer with its batches and callbacks, hard
-//! irq_works, serialized cross-CPU calls, node-local flexible arrays. Nothing
-//! here knows about the allocator; each could go upstream on its own.
+//! CPU hotplug states, per-CPU statics, an RCU pointer with its batches and
+//! callbacks, hard irq_works, serialized cross-CPU calls, node-local flexible
+//! arrays. Nothing here knows about the allocator; each could go upstream on
+//! its own.
 
+pub(crate) mod cpuhp;
 pub(crate) mod cpus;
 pub(crate) mod csd;
 pub(crate) mod flex_array;

@@ -10,6 +10,7 @@
 //! | `stats`   | read   | `key: value` lines, see [`write_stats`]              |
 //! | `kick`    | write  | `<cpu>` or `<cpu> wait`: kick a CPU from this one    |
 //! | `layout`  | both   | `kvzalloc` or `packed`; written only while disabled  |
+//! | `policy`  | both   | `online` or `possible`; written only while disabled  |
 //! | `bench_reader` | both | write `<ops>`: time the reader's hot path; read  |
 //! |           |        | `<ops> <ns>` of the last run (see [`reader_bench`])  |
 //!
@@ -49,6 +50,12 @@ pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
                 &|(), r| allocator::set_layout(parse_layout(read_input(r, &mut [0; MAX_INPUT])?)?),
             );
             dir.read_write_callback_file(
+                c"policy",
+                data,
+                &|(), f| writeln!(f, "{}", allocator::policy().name()),
+                &|(), r| allocator::set_policy(parse_policy(read_input(r, &mut [0; MAX_INPUT])?)?),
+            );
+            dir.read_write_callback_file(
                 c"bench_reader",
                 data,
                 &|(), f| {
@@ -72,6 +79,8 @@ pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
 /// Writes the stats:
 ///
 /// ```text
+/// policy: <online or possible: which CPUs have arrays while enabled>
+/// cpus_up: <CPUs up: prepared by the hotplug state, not yet dead>
 /// arrays: <arrays published>
 /// bytes: <bytes requested for them>
 /// rcu_frees_pending: <arrays waiting for their RCU free>
@@ -84,6 +93,8 @@ pub(crate) fn create() -> Result<Pin<KBox<Scope<()>>>> {
 /// ```
 fn write_stats(f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let stats = allocator::stats().map_err(|_| fmt::Error)?;
+    writeln!(f, "policy: {}", stats.policy.name())?;
+    writeln!(f, "cpus_up: {}", stats.cpus_up)?;
     writeln!(f, "arrays: {}", stats.arrays)?;
     writeln!(f, "bytes: {}", stats.bytes)?;
     writeln!(f, "rcu_frees_pending: {}", stats.frees_pending)?;
@@ -123,6 +134,11 @@ pub(crate) fn parse_trigger(input: &[u8]) -> Result {
 /// Parses a layout name, for `layout`.
 pub(crate) fn parse_layout(input: &[u8]) -> Result<allocator::Layout> {
     allocator::Layout::from_name(strip_newline(input)).ok_or(EINVAL)
+}
+
+/// Parses a policy name, for `policy`.
+pub(crate) fn parse_policy(input: &[u8]) -> Result<allocator::Policy> {
+    allocator::Policy::from_name(strip_newline(input)).ok_or(EINVAL)
 }
 
 /// Parses `<cpu>` or `<cpu> wait`, where `<cpu>` is a possible CPU in decimal.

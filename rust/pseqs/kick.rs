@@ -163,10 +163,16 @@ pub(crate) fn sync_all() {
         cpu_relax();
     }
     for cpu in cpus::possible() {
-        let k = KICK.get(cpu);
-        k.kick_work().sync();
-        k.resched.wait_idle();
+        sync_cpu(cpu);
     }
+}
+
+/// Waits until `cpu`'s kick irq_work is neither queued nor running and its
+/// reschedule call is not queued.
+pub(crate) fn sync_cpu(cpu: PossibleCpu) {
+    let k = KICK.get(cpu);
+    k.kick_work().sync();
+    k.resched.wait_idle();
 }
 
 /// Like [`sync_all`], and also waits for reschedule calls that are still

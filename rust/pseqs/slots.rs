@@ -6,6 +6,12 @@
 //!
 //! Every update happens under [`ENABLE_MUTEX`]; readers go lockless: the
 //! pointers under RCU, the state and period with acquire loads.
+//!
+//! Lock order: the CPU hotplug lock, then [`ENABLE_MUTEX`]. The hotplug
+//! callbacks take the mutex with the hotplug lock held, so no one may take
+//! the hotplug lock, or wait for a hotplug operation, while holding the
+//! mutex. Enable and disable take the mutex alone: the callbacks do all they
+//! do under it.
 
 use crate::abstractions::{
     cpus::PossibleCpu,
@@ -34,6 +40,13 @@ define_per_cpu! {
     static KICK_PSEQS: Slot = RcuPtr::null();
 }
 
+define_per_cpu! {
+    /// Whether this CPU is up as far as the allocator is concerned: set when
+    /// the hotplug state prepares it, before it runs anything, and cleared
+    /// once it is dead. The CPUs whose kick irq_work can run are among these.
+    static CPU_UP: Atomic<bool> = Atomic::new(false);
+}
+
 /// Initializes the lock.
 ///
 /// # Safety
@@ -54,6 +67,21 @@ pub(crate) fn slot(cpu: PossibleCpu) -> &'static Slot {
 #[inline]
 pub(crate) fn this_cpu_slot<'a>(pin: &'a impl CpuPinned) -> &'a Slot {
     KICK_PSEQS.this_cpu(pin)
+}
+
+/// Whether `cpu` is up (see [`set_up`]). Stable while the lock is held: the
+/// callbacks change it under the lock, with the hotplug lock held for
+/// writing, or only for reading while the state is being installed.
+#[inline]
+pub(crate) fn is_up(cpu: PossibleCpu) -> bool {
+    CPU_UP.get(cpu).load(Relaxed)
+}
+
+/// Records that `cpu` is up or dead, from the hotplug callbacks; the guard
+/// proves the lock is held.
+#[inline]
+pub(crate) fn set_up(cpu: PossibleCpu, up: bool, _lock: &GlobalGuard<ENABLE_MUTEX>) {
+    CPU_UP.get(cpu).store(up, Relaxed);
 }
 
 /// The lifecycle, as sched_ext's `enum scx_enable_state`.

@@ -30,8 +30,9 @@ mod cases {
         Ok(())
     }
 
-    /// After enable every possible CPU has nr_cpu_ids zeroed entries on its
-    /// node, in either layout; a CPU of a memoryless node has them on the
+    /// After enable every populated CPU (every possible one, or every online
+    /// one) has nr_cpu_ids zeroed entries on its node, and no other CPU has
+    /// an array, in either layout; a CPU of a memoryless node has them on the
     /// node the kernel allocates from for it (the NUMA scenario has one).
     #[test]
     fn enable_allocates_zeroed_node_local_arrays() -> Result {
@@ -41,7 +42,12 @@ mod cases {
             let guard = rcu::read_lock();
             let mut ok = true;
             let mut misplaced = 0u32;
-            for cpu in cpus::possible() {
+            // Every populated CPU has one (below), and no other CPU does.
+            ok &= cpus::possible()
+                .filter(|&cpu| slots::slot(cpu).is_set())
+                .count() as u64
+                == n_populated();
+            for cpu in populated() {
                 let Some(array) = slots::slot(cpu).dereference(&guard) else {
                     ok = false;
                     break;
@@ -92,7 +98,7 @@ mod cases {
         let mut aligned = true;
         let mut back_to_back = true;
         let mut prev: Option<(i32, usize)> = None;
-        for cpu in cpus::possible() {
+        for cpu in populated() {
             let addr = slots::slot(cpu)
                 .dereference(&guard)
                 .map_or(0, |a| core::ptr::from_ref(a).addr());
@@ -133,6 +139,25 @@ mod cases {
         Ok(())
     }
 
+    /// The policy changes only while disabled, and only to a known name.
+    #[test]
+    fn policy_changes_only_while_disabled() -> Result {
+        reset();
+        let before = allocator::policy();
+        assert_eq!(control::parse_policy(b"online\n"), Ok(Policy::Online));
+        assert_eq!(control::parse_policy(b"possible"), Ok(Policy::Possible));
+        assert_eq!(control::parse_policy(b"Online"), Err(EINVAL));
+        assert_eq!(control::parse_policy(b"online "), Err(EINVAL));
+        assert_eq!(control::parse_policy(b""), Err(EINVAL));
+        allocator::enable()?;
+        let busy = Policy::ALL.map(allocator::set_policy);
+        let during = allocator::policy();
+        reset();
+        assert_eq!(busy, [Err(EBUSY), Err(EBUSY)]);
+        assert_eq!(during, before);
+        Ok(())
+    }
+
     /// Each array is struct_size() bytes, which is over the per-CPU
     /// allocator's limit once nr_cpu_ids > 4096.
     #[test]
@@ -143,7 +168,7 @@ mod cases {
         assert_eq!(expected, header_size() + 8 * n());
         allocator::enable()?;
         let guard = rcu::read_lock();
-        let sizes_ok = cpus::possible()
+        let sizes_ok = populated()
             .all(|cpu| slots::slot(cpu).dereference(&guard).map(|a| a.size()) == Some(expected));
         drop(guard);
         reset();
@@ -184,8 +209,8 @@ mod cases {
     fn second_enable_is_ebusy_and_keeps_live_arrays() -> Result {
         for_each_layout(|_| {
             allocator::enable()?;
-            let first = cpus::possible().next().ok_or(ENODEV)?;
-            let last = cpus::possible().last().ok_or(ENODEV)?;
+            let first = populated().next().ok_or(ENODEV)?;
+            let last = populated().last().ok_or(ENODEV)?;
             let (p_first, p_last) = {
                 let guard = rcu::read_lock();
                 let a = slots::slot(first).dereference(&guard).ok_or(ENOMEM)?;
@@ -228,10 +253,10 @@ mod cases {
             let disabled = allocator::stats()?;
             callback::barrier();
             let done = allocator::stats()?;
-            assert_eq!(enabled.arrays, n_possible());
+            assert_eq!(enabled.arrays, n_populated());
             assert_eq!(
                 enabled.bytes,
-                n_possible() * struct_size(n()).ok_or(EOVERFLOW)? as u64
+                n_populated() * struct_size(n()).ok_or(EOVERFLOW)? as u64
             );
             assert_eq!(callbacks, callbacks_per_disable(layout));
             assert!(nulled);
@@ -245,10 +270,11 @@ mod cases {
     }
 
     /// Enable/disable cycles leak nothing: no arrays, no pending frees, and
-    /// free memory back to where it was (within one array's worth of noise).
+    /// free memory back to where it was (within half an enable's memory and
+    /// the per-CPU page lists' worth of noise).
     #[test]
     fn enable_disable_cycles_leak_nothing() -> Result {
-        // Each cycle zeroes n_possible x n x 8 bytes: bound the work at big counts.
+        // Each cycle zeroes n_populated x n x 8 bytes: bound the work at big counts.
         let cycles = match n() {
             0..=1024 => 100,
             1025..=4096 => 4,
@@ -262,30 +288,45 @@ mod cases {
             }
             callback::barrier();
             let stats = allocator::stats()?;
-            let one_enable_pages = n_possible() * struct_size(n()).ok_or(EOVERFLOW)? as u64 / 4096;
-            // vfree() from an RCU callback hands the pages to a workqueue:
-            // give it up to five seconds.
+            let one_enable_pages = n_populated() * struct_size(n()).ok_or(EOVERFLOW)? as u64 / 4096;
+            // Freed pages wait in the freeing CPU's per-CPU page list, which
+            // the free page count leaves out: up to a few MiB per CPU (seen
+            // with 8 CPUs), so small enables cannot be told from noise here;
+            // the arrays of big ones can.
+            let slack = 256 + 512 * online_cpus().count() as u64;
+            // vfree() from an RCU callback hands the pages to a workqueue,
+            // which under KASAN at 8192 CPUs had freed 220 of 512 MiB after
+            // five seconds beside another guest: give it up to a minute.
             let mut after = free_pages();
-            for _ in 0..100 {
-                if after + one_enable_pages / 2 + 256 >= before {
+            for _ in 0..1200 {
+                if after + one_enable_pages / 2 + slack >= before {
                     break;
                 }
                 fsleep(Delta::from_millis(50));
                 after = free_pages();
             }
+            if after + one_enable_pages / 2 + slack < before {
+                pr_err!(
+                    "free pages {} before, {} after {} cycles of {} pages\n",
+                    before,
+                    after,
+                    cycles,
+                    one_enable_pages
+                );
+            }
             assert_eq!(stats.arrays, 0);
             assert_eq!(stats.frees_pending, 0);
-            assert!(after + one_enable_pages / 2 + 256 >= before);
+            assert!(after + one_enable_pages / 2 + slack >= before);
             Ok(())
         })
     }
 
-    /// An allocation failure at the first, a middle and the last possible CPU
+    /// An allocation failure at the first, a middle and the last populated CPU
     /// fails the enable with ENOMEM and leaves nothing behind.
     #[test]
     fn allocation_failure_frees_everything() -> Result {
         for_each_layout(|_| {
-            let count = cpus::possible_mask().weight() as usize;
+            let count = populated().count();
             for index in [0, count / 2, count - 1] {
                 let result = enable_failing_at(index);
                 let nulled = all_slots_null();
@@ -309,7 +350,7 @@ mod cases {
     fn reader_keeps_memory_across_disable() -> Result {
         for_each_layout(|layout| {
             allocator::enable()?;
-            let cpu = cpus::possible().last().ok_or(ENODEV)?;
+            let cpu = populated().last().ok_or(ENODEV)?;
             // Queued before the read-side section: queuing may sleep.
             let disable = Elsewhere::queue(allocator::disable)?;
             let guard = rcu::read_lock();

@@ -10,6 +10,8 @@
 mod allocator_cases;
 mod control_cases;
 mod hold;
+mod hotplug;
+mod hotplug_cases;
 mod kick_cases;
 mod kthreads;
 mod shim;
@@ -22,7 +24,7 @@ use crate::{
         rcu::callback,
     },
     pseqs::{
-        allocator::{self, Layout},
+        allocator::{self, Layout, Policy},
         slots,
     },
 };
@@ -69,12 +71,17 @@ fn n() -> usize {
     kernel::cpu::nr_cpu_ids() as usize
 }
 
-fn n_possible() -> u64 {
-    u64::from(cpus::possible_mask().weight())
+/// The CPUs that get arrays at enable under the current policy.
+pub(crate) fn populated() -> impl Iterator<Item = PossibleCpu> {
+    allocator::populated(allocator::policy())
 }
 
-/// Back to the disabled state with every RCU free done and the layout
-/// chosen at insmod: a failed case may have left any of them changed.
+fn n_populated() -> u64 {
+    populated().count() as u64
+}
+
+/// Back to the disabled state with every RCU free done and the layout and
+/// policy chosen at insmod: a failed case may have left any of them changed.
 pub(crate) fn reset() {
     let _ = allocator::disable();
     callback::barrier();
@@ -82,21 +89,31 @@ pub(crate) fn reset() {
     let _ = allocator::set_layout(Layout::from_packed(
         crate::compat::param(&crate::module_parameters::packed) != 0,
     ));
+    let _ = allocator::set_policy(Policy::from_online(
+        crate::compat::param(&crate::module_parameters::online) != 0,
+    ));
 }
 
-/// Runs `case` once with each layout, each time from the disabled state.
+/// Runs `case` once with each layout under each policy, each time from the
+/// disabled state.
 pub(crate) fn for_each_layout(case: impl Fn(Layout) -> Result) -> Result {
-    for layout in Layout::ALL {
-        reset();
-        allocator::set_layout(layout)?;
-        let result = case(layout);
-        reset();
-        result?;
+    for policy in Policy::ALL {
+        for layout in Layout::ALL {
+            reset();
+            allocator::set_layout(layout)?;
+            allocator::set_policy(policy)?;
+            let result = case(layout);
+            reset();
+            if result.is_err() {
+                pr_err!("failed with {} {}\n", policy.name(), layout.name());
+            }
+            result?;
+        }
     }
     Ok(())
 }
 
-/// [`allocator::enable`] with the allocation for the `index`-th possible CPU
+/// [`allocator::enable`] with the allocation for the `index`-th populated CPU
 /// failing.
 pub(crate) fn enable_failing_at(index: usize) -> Result {
     allocator::enable_failing(|i| i == index)
@@ -105,7 +122,7 @@ pub(crate) fn enable_failing_at(index: usize) -> Result {
 /// RCU callbacks one disable queues: one per array, or one for all.
 fn callbacks_per_disable(layout: Layout) -> u64 {
     match layout {
-        Layout::Kvzalloc => n_possible(),
+        Layout::Kvzalloc => n_populated(),
         Layout::Packed => 1,
     }
 }

@@ -7,11 +7,12 @@
 //! long as its CPU count affords; the defaults are what the issue asks for.
 
 use super::{
-    all_slots_null, enable_failing_at, for_each_layout, kthreads, online_cpus, reset, skip,
+    all_slots_null, enable_failing_at, for_each_layout, kthreads, online_cpus, populated, reset,
+    skip,
 };
 use crate::compat::param;
 use crate::{
-    abstractions::{cpus, cpus::PossibleCpu, rcu::callback},
+    abstractions::{cpus::PossibleCpu, rcu::callback},
     module_parameters::{
         stress_attempts, stress_cpus, stress_cycles, stress_random_faults, stress_ring_ms,
     },
@@ -174,12 +175,12 @@ mod cases {
     use super::*;
 
     /// An injected failure at the first, second, middle, last and
-    /// `stress_random_faults` random possible CPUs, in each layout: ENOMEM
+    /// `stress_random_faults` random populated CPUs, in each layout: ENOMEM
     /// each time, every slot NULL, nothing left to free.
     #[test]
     fn allocation_failure_at_every_index_class() -> Result {
         for_each_layout(|_| {
-            let count = cpus::possible_mask().weight() as usize;
+            let count = populated().count();
             let fixed = [0, 1.min(count - 1), count / 2, count - 1];
             let random = param(&stress_random_faults) as usize;
             let mut failures = 0usize;

@@ -5,6 +5,9 @@
  * same files). For REPS enabled periods it measures:
  *   - MemFree before and after enable (the memory really consumed) and the
  *     module's own byte count,
+ *   - VmallocUsed + SUnreclaim before and after enable, with the per-CPU
+ *     vmstat counters folded in first: vmalloc pages and slab memory, large
+ *     kmallocs included, to the page, where MemFree is too coarse,
  *   - the enable latency (the write to "enable"),
  *   - disable until the memory is back: the write to "disable" until
  *     rcu_frees_pending reads 0 and MemFree is back within 1 % of where it
@@ -88,6 +91,17 @@ static long long memfree_bytes(void)
 	return get("/proc/meminfo", "MemFree:") * 1024;
 }
 
+/* VmallocUsed + SUnreclaim in bytes, per-CPU counter deltas folded in first. */
+static long long accounted_bytes(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	if (fd < 0 || write(fd, "1", 1) < 0)
+		die("/proc/sys/vm/stat_refresh");
+	close(fd);
+	return (get("/proc/meminfo", "VmallocUsed:") + get("/proc/meminfo", "SUnreclaim:")) * 1024;
+}
+
 static void print_list(const char *name, const long long *v, int n, int last)
 {
 	printf("\"%s\": [", name);
@@ -98,7 +112,7 @@ static void print_list(const char *name, const long long *v, int n, int last)
 
 int main(int argc, char **argv)
 {
-	long long consumed[64], enable_ns[64], disable_ns[64], callbacks[64], kick_ns[KICKS];
+	long long consumed[64], accounted[64], enable_ns[64], disable_ns[64], callbacks[64], kick_ns[KICKS];
 	long long reader_ps[READER_RUNS];
 	long long bytes = 0, arrays = 0, nr, possible;
 	char kick_cmd[32];
@@ -117,13 +131,14 @@ int main(int argc, char **argv)
 	nr = stat_of("nr_cpu_ids:");
 
 	for (int r = 0; r < reps; r++) {
-		long long m0 = memfree_bytes(), t0, t1, cb0;
+		long long a0 = accounted_bytes(), m0 = memfree_bytes(), t0, t1, cb0;
 
 		t0 = now_ns();
 		put("enable", "1");
 		t1 = now_ns();
 		enable_ns[r] = t1 - t0;
 		consumed[r] = m0 - memfree_bytes();
+		accounted[r] = accounted_bytes() - a0;
 		bytes = stat_of("bytes:");
 		arrays = stat_of("arrays:");
 		if (r == 0) {
@@ -164,6 +179,7 @@ int main(int argc, char **argv)
 	printf("{\"impl\": \"%s\", \"nr_cpu_ids\": %lld, \"arrays\": %lld, ", argv[2], nr, possible);
 	printf("\"exact_need_bytes\": %lld, \"stats_bytes\": %lld, ", possible * 8 * nr, bytes);
 	print_list("memfree_consumed_bytes", consumed, reps, 0);
+	print_list("accounted_bytes", accounted, reps, 0);
 	print_list("enable_ns", enable_ns, reps, 0);
 	print_list("disable_until_freed_ns", disable_ns, reps, 0);
 	print_list("rcu_callbacks_per_disable", callbacks, reps, 0);

@@ -1,5 +1,5 @@
-# Guest side of 'make check', after the scenario's INSMOD_ARGS, GUEST_STRESS
-# GUEST_KICK_RACE and GUEST_ENOMEM: loading the module runs its KUnit suites (their KTAP goes to
+# Guest side of 'make check', after the scenario's INSMOD_ARGS, GUEST_STRESS,
+# GUEST_KICK_RACE, GUEST_ENOMEM and GUEST_HOTPLUG: loading the module runs its KUnit suites (their KTAP goes to
 # the console, after the marker scripts/results looks for); then unload it,
 # make sure nothing is left behind (kmemleak scans after the unload), and
 # run the guest-side extras if asked.
@@ -19,5 +19,8 @@ if [ "${GUEST_KICK_RACE:-0}" = 1 ]; then
 fi
 if [ "${GUEST_ENOMEM:-0}" = 1 ]; then
 	. /enomem.sh
+fi
+if [ "${GUEST_HOTPLUG:-0}" = 1 ]; then
+	. /hotplug.sh
 fi
 kmemleak_scan "the guest-side extras"

@@ -13,6 +13,9 @@
 spare=${ENOMEM_SPARE_MB:-256}
 echo "scx_kick_pseqs_none" >/sys/module/kunit/parameters/filter_glob
 insmod /scx_kick_pseqs.ko
+# Upstream's policy, an array for every possible CPU: the online CPUs' few
+# arrays would fit in the spare memory.
+echo possible >"$D/policy"
 
 # The error message's page, written in place later ('2<>' does not truncate).
 printf '%4096s' '' >/tmp/err

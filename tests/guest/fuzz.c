@@ -18,8 +18,8 @@
 
 #define MAX_INPUT 32
 
-static const char *const files[] = { "enable", "disable", "kick", "layout", "bench_reader",
-				     "state", "stats" };
+static const char *const files[] = { "enable", "disable", "kick", "layout", "policy",
+				     "bench_reader", "state", "stats" };
 
 static unsigned long long rng = 88172645463325252ULL;
 
@@ -56,6 +56,8 @@ static int valid(const char *file, const char *buf, size_t len, unsigned long nr
 		return len == 1 && buf[0] == '1';
 	if (!strcmp(file, "layout"))
 		return (len == 8 && !memcmp(buf, "kvzalloc", 8)) || (len == 6 && !memcmp(buf, "packed", 6));
+	if (!strcmp(file, "policy"))
+		return (len == 6 && !memcmp(buf, "online", 6)) || (len == 8 && !memcmp(buf, "possible", 8));
 	if (!strcmp(file, "bench_reader"))
 		return decimal(buf, len, 10000000ULL, &v) && v > 0;
 	if (strcmp(file, "kick"))

@@ -6,8 +6,14 @@
  * a DEFINE_PER_CPU pointer, kvzalloc_node(struct_size()) per CPU,
  * rcu_assign_pointer(), rcu_replace_pointer() + call_rcu(), and a reader
  * using rcu_dereference_bh() with a NULL check. The controls match the Rust
- * module's, in /sys/kernel/debug/scx_kick_pseqs_c/: enable, disable, state,
+ * module's, in /sys/kernel/debug/<module name>/: enable, disable, state,
  * stats, kick and bench_reader.
+ *
+ * With TWIN_FREE_73 defined (scx_kick_pseqs_c73.c), the free path is 7.3's
+ * free_kick_syncs() instead: each CPU's kick irq_work synced before its
+ * array is unpublished, and the array freed with kvfree_rcu() rather than
+ * call_rcu(). kvfree_rcu() has no callback of ours, so rcu_frees_pending
+ * stays 0 there and rcu_callbacks counts the kvfree_rcu() calls.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -47,6 +53,7 @@ struct kick_cpu {
 };
 static DEFINE_PER_CPU(struct kick_cpu, kick_cpus);
 
+#ifndef TWIN_FREE_73
 static void free_kick_pseqs_rcu(struct rcu_head *rcu)
 {
 	struct scx_kick_pseqs *pseqs = container_of(rcu, struct scx_kick_pseqs, rcu);
@@ -54,11 +61,35 @@ static void free_kick_pseqs_rcu(struct rcu_head *rcu)
 	kvfree(pseqs);
 	atomic_long_dec(&frees_pending);
 }
+#endif
 
+#ifdef TWIN_FREE_73
+/* 7.3's free_kick_syncs(). */
 static void free_kick_pseqs(void)
 {
 	int cpu;
 
+	for_each_possible_cpu(cpu) {
+		struct scx_kick_pseqs **pseqs = per_cpu_ptr(&scx_kick_pseqs, cpu);
+		struct scx_kick_pseqs *to_free;
+
+		/* flush the pending kick before freeing @pseqs */
+		irq_work_sync(&per_cpu_ptr(&kick_cpus, cpu)->kick_work);
+		to_free = rcu_replace_pointer(*pseqs, NULL, true);
+		if (to_free) {
+			atomic_long_inc(&rcu_callbacks);
+			kvfree_rcu(to_free, rcu);
+		}
+	}
+}
+#else
+/* The 6.17 twin: every kick irq_work synced first, then the arrays unpublished. */
+static void free_kick_pseqs(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		irq_work_sync(&per_cpu_ptr(&kick_cpus, cpu)->kick_work);
 	for_each_possible_cpu(cpu) {
 		struct scx_kick_pseqs **pseqs = per_cpu_ptr(&scx_kick_pseqs, cpu);
 		struct scx_kick_pseqs *to_free;
@@ -71,6 +102,7 @@ static void free_kick_pseqs(void)
 		}
 	}
 }
+#endif
 
 static int alloc_kick_pseqs(void)
 {
@@ -116,7 +148,7 @@ out:
 
 static int scx_disable(void)
 {
-	int cpu, ret = 0;
+	int ret = 0;
 
 	mutex_lock(&scx_enable_mutex);
 	if (!scx_enabled) {
@@ -124,8 +156,6 @@ static int scx_disable(void)
 		goto out;
 	}
 	WRITE_ONCE(scx_enabled, false);
-	for_each_possible_cpu(cpu)
-		irq_work_sync(&per_cpu_ptr(&kick_cpus, cpu)->kick_work);
 	free_kick_pseqs();
 out:
 	mutex_unlock(&scx_enable_mutex);
@@ -381,7 +411,7 @@ static int __init twin_init(void)
 		k->kick_work = IRQ_WORK_INIT_HARD(kick_cpus_irq_workfn);
 		INIT_CSD(&k->resched, resched_fn, NULL);
 	}
-	dir = debugfs_create_dir("scx_kick_pseqs_c", NULL);
+	dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("enable", 0200, dir, scx_enable, &trigger_fops);
 	debugfs_create_file("disable", 0200, dir, scx_disable, &trigger_fops);
 	debugfs_create_file("kick", 0200, dir, NULL, &kick_fops);
@@ -401,5 +431,8 @@ static void __exit twin_exit(void)
 
 module_init(twin_init);
 module_exit(twin_exit);
-MODULE_DESCRIPTION("C twin of upstream's lazy scx_kick_pseqs, for benchmarks");
+#ifndef TWIN_DESCRIPTION
+#define TWIN_DESCRIPTION "C twin of upstream 6.17's lazy scx_kick_pseqs, for benchmarks"
+#endif
+MODULE_DESCRIPTION(TWIN_DESCRIPTION);
 MODULE_LICENSE("GPL");

@@ -198,6 +198,33 @@ pub(crate) struct Published<B: GlobalLockBackend + 'static> {
 unsafe impl<B: GlobalLockBackend> Send for Published<B> {}
 
 impl<B: GlobalLockBackend> Published<B> {
+    /// Publishes again the batch's array for `ptr`, zeroed, after something
+    /// unpublished it (`RcuPtr::replace(None, ..)`): for a CPU that comes
+    /// back. Waits for a grace period first, so that no reader still holds
+    /// it from before. Returns `false`, doing nothing, when the batch has no
+    /// array for `ptr` or `ptr` holds an array.
+    pub(crate) fn restore(&self, ptr: &'static RcuPtr<B>, update: &UpdateSide<'_, B>) -> bool {
+        let Some(&(_, array)) = self.record.iter().find(|&&(p, _)| core::ptr::eq(p, ptr)) else {
+            return false;
+        };
+        if ptr.is_set() {
+            return false;
+        }
+        crate::compat::synchronize_rcu();
+        // SAFETY: `array` lives in this batch, which is freed only by
+        // `retire()` (type invariant), which consumes it: not while `self`
+        // is borrowed.
+        let seqs = unsafe { array.as_ref() };
+        for index in 0..seqs.len() {
+            seqs.set(index, 0);
+        }
+        // SAFETY: As in `Batch::publish()`: `array` lives in this batch,
+        // whose `retire()` unpublishes `ptr` (recorded) a grace period before
+        // the free.
+        drop(unsafe { ptr.replace_batched(array, update) });
+        true
+    }
+
     /// Unpublishes every array of the batch and frees the batch after a grace
     /// period, through one `call_rcu()`: readers that found an array before
     /// may still use it until they leave their read-side section.
